@@ -1,0 +1,48 @@
+# Makefile for logext (PGXS)
+
+MODULE_big = logext
+PGFILEDESC = "logext - append-only partitioned logs with commit-ordered offsets"
+
+OBJS = \
+	src/logext.o \
+	src/shmem.o \
+	src/am/handler.o \
+	src/am/scan.o \
+	src/am/relation.o \
+	src/am/unsupported.o \
+	src/am/segment.o \
+	src/am/visibility.o \
+	src/am/cursor.o \
+	src/wal/xloginsert.o \
+	src/wal/redo.o \
+	src/wal/desc.o \
+	src/wal/rmgr.o \
+	src/commit/pending.o \
+	src/commit/precommit.o \
+	src/catalog/logcache.o \
+	src/hooks/guard.o \
+	src/api/append.o \
+	src/api/read.o \
+	src/api/admin.o \
+	src/api/routing.o
+
+EXTENSION = logext
+DATA = sql/logext--1.0.sql
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/logext--%,$(wildcard sql/*.sql))))
+REGRESS_OPTS = --load-extension=logext
+ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION_OPTS = --load-extension=logext
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wmissing-prototypes -Wdeclaration-after-statement $(if $(CI),-Werror)
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: pgtap
+pgtap:
+	pg_prove -d $${PGDATABASE:-logext_pgtap} test/pgtap/*.sql

@@ -1,0 +1,243 @@
+/* sql/logext--1.0.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION logext" to load this file. \quit
+
+--
+-- Storage: the "log" table access method.  Segment relations of this AM hold
+-- the records of one partition; they are created by log_create() only.
+--
+CREATE FUNCTION logext.log_tableam_handler(internal)
+RETURNS table_am_handler
+AS 'MODULE_PATHNAME', 'log_tableam_handler'
+LANGUAGE C STRICT;
+
+CREATE ACCESS METHOD log TYPE TABLE HANDLER logext.log_tableam_handler;
+COMMENT ON ACCESS METHOD log IS 'append-only log segments (logext)';
+
+--
+-- Catalog.  Rarely changing metadata lives in ordinary heap tables; record
+-- data never does.
+--
+CREATE TABLE logext.logs (
+    log_id      integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    log_name    text NOT NULL UNIQUE,
+    partitions  integer NOT NULL CHECK (partitions >= 1),
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE logext.logs IS 'one row per log (internal catalog; use log_create/log_drop)';
+
+CREATE TABLE logext.segments (
+    log_id      integer NOT NULL REFERENCES logext.logs ON DELETE CASCADE,
+    partition   integer NOT NULL CHECK (partition >= 0),
+    base_offset bigint NOT NULL CHECK (base_offset >= 0),
+    relid       regclass NOT NULL UNIQUE,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (log_id, partition, base_offset)
+);
+COMMENT ON TABLE logext.segments IS 'segment relations of each partition, oldest first (internal catalog)';
+
+REVOKE ALL ON logext.logs, logext.segments FROM PUBLIC;
+GRANT SELECT ON logext.logs, logext.segments TO PUBLIC;
+
+--
+-- Internal helpers (C).  Not for direct use.
+--
+CREATE FUNCTION logext._segment_init(seg regclass, log_id integer,
+                                     partition integer, base_offset bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'logext_segment_init'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION logext._segment_drop(seg regclass)
+RETURNS void
+AS 'MODULE_PATHNAME', 'logext_segment_drop'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION logext._log_lock_exclusive(log_id integer)
+RETURNS void
+AS 'MODULE_PATHNAME', 'logext_log_lock_exclusive'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+REVOKE ALL ON FUNCTION logext._segment_init(regclass, integer, integer, bigint),
+                       logext._segment_drop(regclass),
+                       logext._log_lock_exclusive(integer) FROM PUBLIC;
+
+--
+-- Administration
+--
+CREATE FUNCTION logext.log_create(log_name text, partitions integer DEFAULT 1)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_id   integer;
+    v_rel  regclass;
+    v_seg  text;
+BEGIN
+    IF log_name IS NULL THEN
+        RAISE EXCEPTION 'log name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF log_name !~ '^[A-Za-z0-9._-]{1,200}$' THEN
+        RAISE EXCEPTION 'invalid log name "%"', log_name
+            USING ERRCODE = 'invalid_name',
+                  DETAIL = 'A log name is 1 to 200 characters from A-Z, a-z, 0-9, ".", "_" and "-".',
+                  HINT = 'Choose a name like a Kafka topic name, for example "orders.v1".';
+    END IF;
+    IF partitions IS NULL OR partitions < 1 OR partitions > 4096 THEN
+        RAISE EXCEPTION 'invalid number of partitions: %', coalesce(partitions::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A log has between 1 and 4096 partitions.';
+    END IF;
+    -- serialize concurrent creators of the same name
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('logext.log_create'),
+                                             pg_catalog.hashtext(log_name));
+    IF EXISTS (SELECT 1 FROM logext.logs l WHERE l.log_name = log_create.log_name) THEN
+        RAISE EXCEPTION 'log "%" already exists', log_name
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+
+    INSERT INTO logext.logs (log_name, partitions)
+        VALUES (log_create.log_name, log_create.partitions)
+        RETURNING log_id INTO v_id;
+
+    FOR p IN 0 .. partitions - 1 LOOP
+        v_seg := pg_catalog.format('seg_%s_%s_0', v_id, p);
+        EXECUTE pg_catalog.format(
+            'CREATE TABLE logext.%I (partition int4 NOT NULL, log_offset int8 NOT NULL, '
+            'appended_at timestamptz NOT NULL, key text, value bytea NOT NULL, headers jsonb) '
+            'USING log', v_seg);
+        v_rel := pg_catalog.format('logext.%I', v_seg)::regclass;
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', v_rel,
+                                  pg_catalog.format('log %s partition %s from offset 0', log_name, p));
+        PERFORM logext._segment_init(v_rel, v_id, p, 0);
+        INSERT INTO logext.segments (log_id, partition, base_offset, relid)
+            VALUES (v_id, p, 0, v_rel);
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION logext.log_create(text, integer) IS 'create a log with the given number of partitions';
+
+CREATE FUNCTION logext.log_drop(log_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_id   integer;
+    v_rel  regclass;
+BEGIN
+    IF log_name IS NULL THEN
+        RAISE EXCEPTION 'log name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT l.log_id INTO v_id FROM logext.logs l WHERE l.log_name = log_drop.log_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'log "%" does not exist', log_name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    -- waits for transactions with pending appends to this log to finish
+    PERFORM logext._log_lock_exclusive(v_id);
+    FOR v_rel IN SELECT s.relid FROM logext.segments s WHERE s.log_id = v_id LOOP
+        PERFORM logext._segment_drop(v_rel);
+    END LOOP;
+    DELETE FROM logext.logs l WHERE l.log_id = v_id;
+END;
+$$;
+COMMENT ON FUNCTION logext.log_drop(text) IS 'drop a log and all its records';
+
+--
+-- Appending.  Records are buffered by the transaction and get their offsets
+-- when it commits; they are not readable before that, not even by the
+-- appending transaction.  Each function returns the partition chosen.
+--
+CREATE FUNCTION logext.log_append(log_name text, value bytea, key text DEFAULT NULL,
+                                  headers jsonb DEFAULT NULL, partition integer DEFAULT NULL)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'log_append'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_append(text, bytea, text, jsonb, integer) IS 'append a record; its offset is assigned at commit';
+
+CREATE FUNCTION logext.log_append(log_name text, value text, key text DEFAULT NULL,
+                                  headers jsonb DEFAULT NULL, partition integer DEFAULT NULL)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'log_append_text'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_append(text, text, text, jsonb, integer) IS 'append a text record (stored as its UTF-8 bytes)';
+
+CREATE FUNCTION logext.log_append(log_name text, value jsonb, key text DEFAULT NULL,
+                                  headers jsonb DEFAULT NULL, partition integer DEFAULT NULL)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'log_append_jsonb'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_append(text, jsonb, text, jsonb, integer) IS 'append a JSON record (stored as its text form)';
+
+CREATE FUNCTION logext.log_append_batch(log_name text, "values" bytea[], keys text[] DEFAULT NULL,
+                                        headers jsonb[] DEFAULT NULL, partition integer DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'log_append_batch'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_append_batch(text, bytea[], text[], jsonb[], integer) IS 'append many records in one call; returns how many';
+
+CREATE FUNCTION logext.log_append_batch(log_name text, "values" text[], keys text[] DEFAULT NULL,
+                                        headers jsonb[] DEFAULT NULL, partition integer DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'log_append_batch_text'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_append_batch(text, text[], text[], jsonb[], integer) IS 'append many text records in one call; returns how many';
+
+CREATE FUNCTION logext.log_last_positions()
+RETURNS TABLE (log_name text, partition integer, first_offset bigint, last_offset bigint)
+AS 'MODULE_PATHNAME', 'log_last_positions'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION logext.log_last_positions() IS 'where the records of this session''s last committed appending transaction landed';
+
+--
+-- Reading
+--
+CREATE FUNCTION logext.log_read(log_name text, partition integer, from_offset bigint,
+                                max_records integer DEFAULT 1000)
+RETURNS TABLE (partition integer, log_offset bigint, appended_at timestamptz,
+               key text, value bytea, headers jsonb)
+AS 'MODULE_PATHNAME', 'log_read'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 1000;
+COMMENT ON FUNCTION logext.log_read(text, integer, bigint, integer) IS 'records of a partition in offset order from an offset, stopping before the first not yet committed';
+
+--
+-- Routing
+--
+CREATE FUNCTION logext.murmur2(data bytea)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'logext_murmur2'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION logext.murmur2(bytea) IS 'Kafka''s murmur2 hash of the bytes (as a signed 32-bit integer)';
+
+CREATE FUNCTION logext.log_partition_for(log_name text, key text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'log_partition_for'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION logext.log_partition_for(text, text) IS 'the partition a record with this key goes to';
+
+--
+-- Monitoring
+--
+CREATE FUNCTION logext.log_partitions()
+RETURNS TABLE (log_name text, partition integer, first_offset bigint, next_offset bigint,
+               last_stable_offset bigint, record_count bigint, bytes bigint,
+               blocked_by_pid integer, blocked_since timestamptz)
+AS 'MODULE_PATHNAME', 'log_partitions'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION logext.log_partitions() IS 'every partition of every log with its offsets, size and any commit in flight holding readers back';
+
+CREATE VIEW logext.partitions AS SELECT * FROM logext.log_partitions();
+COMMENT ON VIEW logext.partitions IS 'every partition of every log: offsets, size, commit in flight';
+
+CREATE VIEW logext.log_segments AS
+    SELECT l.log_name, s.partition, s.base_offset, s.relid,
+           pg_catalog.pg_relation_size(s.relid) AS bytes, s.created_at
+      FROM logext.segments s JOIN logext.logs l USING (log_id);
+COMMENT ON VIEW logext.log_segments IS 'segment relations of every partition (SELECT * FROM a segment shows its records)';
+
+GRANT USAGE ON SCHEMA logext TO PUBLIC;

@@ -1,0 +1,52 @@
+/*-------------------------------------------------------------------------
+ *
+ * cursor.h
+ *	  Walking the records of one segment in offset order.
+ *
+ * src/am/cursor.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_AM_CURSOR_H
+#define LOGEXT_AM_CURSOR_H
+
+#include "access/tableam.h"
+#include "storage/buf.h"
+#include "utils/jsonb.h"
+#include "utils/snapshot.h"
+
+#include "am/segment.h"
+
+typedef struct LogCursor
+{
+	Relation	rel;
+	BufferAccessStrategy strategy;	/* NULL, or a bulk-read ring */
+	BlockNumber nblocks;		/* relation size last seen */
+	BlockNumber blkno;			/* block of the next record */
+	Buffer		buf;			/* pin on blkno, or InvalidBuffer */
+	bool		locked;			/* share lock on buf held (after Peek) */
+	bool		single_block;	/* stop at the end of blkno (block scans) */
+	uint32		pos;			/* position of the next record, 0 = first */
+	uint16		idx;			/* index among records starting on blkno */
+} LogCursor;
+
+/* the decoded payload of one record, palloc'd in the caller's context */
+typedef struct LogRecordData
+{
+	LogRecordHeader hdr;
+	text	   *key;			/* NULL if none */
+	Jsonb	   *headers;		/* NULL if none */
+	bytea	   *value;
+} LogRecordData;
+
+extern void LogCursorInit(LogCursor *c, Relation rel, BufferAccessStrategy strategy);
+extern void LogCursorSeekOffset(LogCursor *c, LogOffset target);
+extern void LogCursorSeekBlock(LogCursor *c, BlockNumber blkno, bool single_block);
+extern bool LogCursorPeek(LogCursor *c, LogRecordHeader *hdr);
+extern void LogCursorAdvance(LogCursor *c, const LogRecordHeader *hdr);
+extern void LogCursorUnlock(LogCursor *c);
+extern void LogCursorReadRecord(LogCursor *c, const LogRecordHeader *hdr,
+								LogRecordData *rec);
+extern void LogCursorEnd(LogCursor *c);
+
+#endif							/* LOGEXT_AM_CURSOR_H */

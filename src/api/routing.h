@@ -1,0 +1,19 @@
+/*-------------------------------------------------------------------------
+ *
+ * routing.h
+ *	  Choosing the partition of an appended record.
+ *
+ * src/api/routing.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_API_ROUTING_H
+#define LOGEXT_API_ROUTING_H
+
+#include "catalog/logcache.h"
+
+extern uint32 LogMurmur2(const char *data, int len);
+extern int	LogRoute(LogCacheEntry *log, const char *key, int key_len,
+					 bool has_partition, int32 partition);
+
+#endif							/* LOGEXT_API_ROUTING_H */

@@ -1,0 +1,259 @@
+/*-------------------------------------------------------------------------
+ *
+ * logcache.c
+ *	  Backend-local cache of log metadata, and the log lock.
+ *
+ * Appending and reading need a log's id, partition count and segment
+ * relations for every call; looking them up in logext.logs/segments each
+ * time would cost a query.  Entries are filled by one SPI query on a miss
+ * and trusted until a segment they name cannot be opened (the log was
+ * dropped, possibly re-created under the same name): LogOpenSegment then
+ * refreshes the entry once and retries.  The partition count of a log never
+ * changes, so routing from a cached entry is always right.
+ *
+ * The log lock is a heavyweight lock on (logext.logs, log_id), taken in
+ * AccessShareLock by the pre-commit write and in AccessExclusiveLock by
+ * log_drop(), so a log cannot disappear under a commit that writes to it.
+ *
+ * Copyright (c) 2026, logext developers
+ *
+ * src/catalog/logcache.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "executor/spi.h"
+#include "storage/lmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "catalog/logcache.h"
+
+static HTAB *log_cache = NULL;
+static MemoryContext log_cache_cxt = NULL;
+
+static void
+check_name(const char *name)
+{
+	if (strlen(name) > LOGEXT_MAX_NAME_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("log \"%.*s...\" does not exist", 64, name)));
+}
+
+static void
+init_cache(void)
+{
+	HASHCTL		ctl;
+
+	log_cache_cxt = AllocSetContextCreate(CacheMemoryContext,
+										  "logext log cache",
+										  ALLOCSET_SMALL_SIZES);
+	ctl.keysize = LOGEXT_MAX_NAME_LEN + 1;
+	ctl.entrysize = sizeof(LogCacheEntry);
+	ctl.hcxt = log_cache_cxt;
+	log_cache = hash_create("logext log cache", 16, &ctl,
+							HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+/*
+ * Fill entry from the catalog.  Returns false if the log does not exist.
+ */
+static bool
+fill_entry(LogCacheEntry *entry)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	bool		found = false;
+	int			ret;
+
+	args[0] = CStringGetTextDatum(entry->name);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(
+		"SELECT l.log_id, l.partitions, s.partition, s.base_offset, s.relid::oid "
+		"FROM logext.logs l JOIN logext.segments s ON s.log_id = l.log_id "
+		"WHERE l.log_name = $1 ORDER BY s.partition, s.base_offset",
+		1, argtypes, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read the log catalog: %s", SPI_result_code_string(ret));
+
+	if (SPI_processed > 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(log_cache_cxt);
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int		   *counts;
+
+		found = true;
+		entry->log_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], tupdesc, 1, &isnull));
+		entry->nparts = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], tupdesc, 2, &isnull));
+		entry->parts = palloc0(sizeof(LogPartitionInfo) * entry->nparts);
+		counts = palloc0(sizeof(int) * entry->nparts);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			int			p = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], tupdesc, 3, &isnull));
+
+			if (p < 0 || p >= entry->nparts)
+				elog(ERROR, "log \"%s\" has a segment for partition %d of %d",
+					 entry->name, p, entry->nparts);
+			counts[p]++;
+		}
+		for (int p = 0; p < entry->nparts; p++)
+		{
+			if (counts[p] == 0)
+				elog(ERROR, "log \"%s\" partition %d has no segment", entry->name, p);
+			entry->parts[p].segments = palloc(sizeof(LogSegmentRef) * counts[p]);
+		}
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			int			p = DatumGetInt32(SPI_getbinval(tup, tupdesc, 3, &isnull));
+			LogSegmentRef *seg = &entry->parts[p].segments[entry->parts[p].nsegments++];
+
+			seg->base_offset = DatumGetInt64(SPI_getbinval(tup, tupdesc, 4, &isnull));
+			seg->relid = DatumGetObjectId(SPI_getbinval(tup, tupdesc, 5, &isnull));
+		}
+		pfree(counts);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return found;
+}
+
+static void
+release_entry(LogCacheEntry *entry)
+{
+	if (entry->parts)
+	{
+		for (int p = 0; p < entry->nparts; p++)
+			if (entry->parts[p].segments)
+				pfree(entry->parts[p].segments);
+		pfree(entry->parts);
+	}
+	entry->parts = NULL;
+	entry->nparts = 0;
+}
+
+static LogCacheEntry *
+lookup(const char *name, bool refresh)
+{
+	LogCacheEntry *entry;
+	LogCacheEntry fresh;
+	bool		found;
+
+	check_name(name);
+	if (log_cache == NULL)
+		init_cache();
+	entry = hash_search(log_cache, name, HASH_FIND, NULL);
+	if (entry != NULL && !refresh)
+		return entry;
+
+	/* fill a local copy first, so that an error leaves no half entry */
+	memset(&fresh, 0, sizeof(fresh));
+	strlcpy(fresh.name, name, sizeof(fresh.name));
+	if (!fill_entry(&fresh))
+	{
+		if (entry != NULL)
+		{
+			release_entry(entry);
+			hash_search(log_cache, name, HASH_REMOVE, NULL);
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("log \"%s\" does not exist", name),
+				 errhint("Create it with logext.log_create().")));
+	}
+	entry = hash_search(log_cache, name, HASH_ENTER, &found);
+	if (found)
+		release_entry(entry);
+	entry->log_id = fresh.log_id;
+	entry->nparts = fresh.nparts;
+	entry->parts = fresh.parts;
+	return entry;
+}
+
+/* the cache entry of a log; errors if it does not exist */
+LogCacheEntry *
+LogCacheLookup(const char *name)
+{
+	return lookup(name, false);
+}
+
+LogCacheEntry *
+LogCacheLookupText(text *name)
+{
+	char	   *cname = text_to_cstring(name);
+	LogCacheEntry *entry = LogCacheLookup(cname);
+
+	pfree(cname);
+	return entry;
+}
+
+void
+LogCacheCheckPartition(LogCacheEntry *entry, int partition)
+{
+	if (partition < 0 || partition >= entry->nparts)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("partition %d of log \"%s\" does not exist", partition,
+						entry->name),
+				 errdetail("Log \"%s\" has %d partition%s, numbered from 0.",
+						   entry->name, entry->nparts,
+						   entry->nparts == 1 ? "" : "s")));
+}
+
+/*
+ * Open segment segno (0 = oldest, -1 = active) of a partition.  If it is
+ * gone, refresh the cache entry (which *entry then points to) and retry
+ * once; errors if the log no longer exists.  Returns NULL if segno is out of
+ * range after a refresh.
+ */
+Relation
+LogOpenSegment(LogCacheEntry **entry, int partition, int segno,
+			   LOCKMODE lockmode)
+{
+	for (int attempt = 0;; attempt++)
+	{
+		LogPartitionInfo *pi;
+		int			idx;
+		Relation	rel;
+
+		LogCacheCheckPartition(*entry, partition);
+		pi = &(*entry)->parts[partition];
+		idx = segno < 0 ? pi->nsegments - 1 : segno;
+		if (idx < pi->nsegments)
+		{
+			rel = try_relation_open(pi->segments[idx].relid, lockmode);
+			if (rel != NULL)
+				return rel;
+		}
+		if (attempt > 0)
+		{
+			if (idx >= pi->nsegments)
+				return NULL;
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("log \"%s\" was dropped or changed concurrently",
+							(*entry)->name)));
+		}
+		*entry = lookup((*entry)->name, true);
+	}
+}
+
+void
+LogLockLog(int32 log_id, LOCKMODE lockmode)
+{
+	Oid			logs_relid = get_relname_relid("logs", get_namespace_oid("logext", false));
+
+	if (!OidIsValid(logs_relid))
+		elog(ERROR, "catalog table logext.logs is missing");
+	LockDatabaseObject(logs_relid, (Oid) log_id, 0, lockmode);
+}

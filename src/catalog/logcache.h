@@ -1,0 +1,47 @@
+/*-------------------------------------------------------------------------
+ *
+ * logcache.h
+ *	  Backend-local cache of the log catalog (logext.logs, logext.segments).
+ *
+ * src/catalog/logcache.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_CATALOG_LOGCACHE_H
+#define LOGEXT_CATALOG_LOGCACHE_H
+
+#include "storage/lockdefs.h"
+#include "utils/relcache.h"
+
+#include "logext.h"
+
+#define LOGEXT_MAX_NAME_LEN		200
+
+typedef struct LogSegmentRef
+{
+	LogOffset	base_offset;
+	Oid			relid;
+} LogSegmentRef;
+
+typedef struct LogPartitionInfo
+{
+	int			nsegments;
+	LogSegmentRef *segments;	/* oldest first; the last one is active */
+} LogPartitionInfo;
+
+typedef struct LogCacheEntry
+{
+	char		name[LOGEXT_MAX_NAME_LEN + 1];	/* hash key */
+	int32		log_id;
+	int32		nparts;
+	LogPartitionInfo *parts;	/* nparts entries */
+} LogCacheEntry;
+
+extern LogCacheEntry *LogCacheLookup(const char *name);
+extern LogCacheEntry *LogCacheLookupText(text *name);
+extern Relation LogOpenSegment(LogCacheEntry **entry, int partition,
+							   int segno, LOCKMODE lockmode);
+extern void LogCacheCheckPartition(LogCacheEntry *entry, int partition);
+extern void LogLockLog(int32 log_id, LOCKMODE lockmode);
+
+#endif							/* LOGEXT_CATALOG_LOGCACHE_H */

@@ -1,0 +1,45 @@
+/*-------------------------------------------------------------------------
+ *
+ * pending.h
+ *	  Records appended by the current transaction, waiting for commit.
+ *
+ * src/commit/pending.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_COMMIT_PENDING_H
+#define LOGEXT_COMMIT_PENDING_H
+
+#include "utils/jsonb.h"
+
+#include "am/segment.h"
+#include "catalog/logcache.h"
+
+/* one (log, partition) the transaction appended to */
+typedef struct LogPendingTarget
+{
+	int32		log_id;
+	int32		partition;
+	Oid			relid;			/* active segment when first appended */
+	char	   *log_name;
+	int64		count;			/* records, set by LogPendingCount() */
+} LogPendingTarget;
+
+extern void LogPendingAppend(LogCacheEntry *log, int partition,
+							 const char *key, int key_len,
+							 Jsonb *headers,
+							 const char *value, uint32 value_len);
+extern bool LogPendingIsEmpty(void);
+extern int	LogPendingCount(LogPendingTarget **targets);
+
+extern void LogPendingScanBegin(void);
+extern bool LogPendingScanNext(int *target, LogRecordHeader *hdr);
+extern void LogPendingScanRead(char *dst, uint32 len);
+
+extern void LogPendingSubAbort(SubTransactionId subid);
+extern void LogPendingSubCommit(SubTransactionId subid,
+								SubTransactionId parent);
+extern void LogPendingReset(void);
+extern void LogPendingForget(void);
+
+#endif							/* LOGEXT_COMMIT_PENDING_H */

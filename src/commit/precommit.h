@@ -1,0 +1,26 @@
+/*-------------------------------------------------------------------------
+ *
+ * precommit.h
+ *	  Writing pending records at commit; positions of the last commit.
+ *
+ * src/commit/precommit.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_COMMIT_PRECOMMIT_H
+#define LOGEXT_COMMIT_PRECOMMIT_H
+
+#include "logext.h"
+
+typedef struct LogPosition
+{
+	char	   *log_name;
+	int32		partition;
+	LogOffset	first_offset;
+	LogOffset	last_offset;
+} LogPosition;
+
+extern void LogCommitInit(void);
+extern int	LogLastPositions(LogPosition **positions);
+
+#endif							/* LOGEXT_COMMIT_PRECOMMIT_H */

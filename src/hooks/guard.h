@@ -1,0 +1,15 @@
+/*-------------------------------------------------------------------------
+ *
+ * guard.h
+ *	  Refusing SQL commands that would break a log segment.
+ *
+ * src/hooks/guard.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_HOOKS_GUARD_H
+#define LOGEXT_HOOKS_GUARD_H
+
+extern void LogGuardInstall(void);
+
+#endif							/* LOGEXT_HOOKS_GUARD_H */

@@ -1,0 +1,108 @@
+/*-------------------------------------------------------------------------
+ *
+ * logext.c
+ *	  Module entry point: GUCs, shared memory hooks, WAL resource manager,
+ *	  transaction callbacks and command guards.
+ *
+ * logext must be loaded through shared_preload_libraries (on primaries and
+ * standbys): its WAL records need the resource manager for recovery, and
+ * the commit path needs shared memory.  Loaded any other way, only
+ * functions that need neither work; the others raise an error that says
+ * how to fix the configuration.
+ *
+ * Copyright (c) 2026, logext developers
+ *
+ * src/logext.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "utils/guc.h"
+
+#include "commit/precommit.h"
+#include "hooks/guard.h"
+#include "logext.h"
+#include "shmem.h"
+#include "wal/xlog.h"
+
+PG_MODULE_MAGIC;
+
+int			logext_max_partitions = 8192;
+int			logext_append_buffer_kb = 8192;
+int			logext_debug_precommit_sleep_ms = 0;
+bool		logext_preloaded = false;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+void		_PG_init(void);
+
+static void
+logext_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	LogShmemRequest();
+}
+
+static void
+logext_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LogShmemStartup();
+}
+
+void
+LogextRequirePreload(void)
+{
+	if (!logext_preloaded)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("logext must be loaded via shared_preload_libraries"),
+				 errhint("Add logext to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("logext.max_partitions",
+							"Maximum number of log partitions in use at once, over all databases.",
+							NULL,
+							&logext_max_partitions,
+							8192, 16, 1048576,
+							PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("logext.append_buffer_size",
+							"Memory a transaction uses for its pending appends before spilling them to a temporary file.",
+							NULL,
+							&logext_append_buffer_kb,
+							8192, 64, 512 * 1024,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("logext.debug_precommit_sleep_ms",
+							"Sleep this long after the pre-commit write, before commit (testing only).",
+							NULL,
+							&logext_debug_precommit_sleep_ms,
+							0, 0, 600000,
+							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("logext");
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	logext_preloaded = true;
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = logext_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = logext_shmem_startup;
+
+	LogRegisterRmgr();
+	LogCommitInit();
+	LogGuardInstall();
+}

@@ -1,0 +1,36 @@
+/*-------------------------------------------------------------------------
+ *
+ * logext.h
+ *	  Extension-wide constants, GUC variables and small shared typedefs.
+ *
+ * logext keeps Kafka-style logs inside PostgreSQL: a log has a fixed number
+ * of partitions, each partition is a chain of segment relations of the
+ * "log" table access method, and every record gets a dense 64-bit offset
+ * when its transaction commits (see commit/precommit.c).
+ *
+ * src/logext.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_LOGEXT_H
+#define LOGEXT_LOGEXT_H
+
+/* offsets within a partition: 0, 1, 2, ... */
+typedef int64 LogOffset;
+
+#define InvalidLogOffset	((LogOffset) -1)
+
+/* the largest key we store (the record header keeps a 16-bit length) */
+#define LOGEXT_MAX_KEY_LEN	PG_UINT16_MAX
+
+/* GUCs (defined in logext.c) */
+extern int	logext_max_partitions;
+extern int	logext_append_buffer_kb;
+extern int	logext_debug_precommit_sleep_ms;
+
+/* set while logext.so is being preloaded; shared state exists only then */
+extern bool logext_preloaded;
+
+extern void LogextRequirePreload(void);
+
+#endif							/* LOGEXT_LOGEXT_H */

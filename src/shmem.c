@@ -1,0 +1,276 @@
+/*-------------------------------------------------------------------------
+ *
+ * shmem.c
+ *	  Shared memory of logext: the partition slot table and the per-backend
+ *	  in-flight table.
+ *
+ * Partition slots live in a fixed-size shared hash keyed by (database,
+ * segment relation), sized by logext.max_partitions.  Slots are created on
+ * first use and removed only by log_drop() while it holds the log's lock
+ * exclusively, so nobody can be writing through them; entries do not move,
+ * so pointers stay valid while the relation is locked.  The mapping lock
+ * (a named tranche) protects the hash; each slot embeds its own partition
+ * LWLock and condition variable.
+ *
+ * Lock order: mapping lock, never held while acquiring a partition lock.
+ * Shared memory is only a cache of what is on disk: after a restart a slot
+ * is rebuilt from the segment's last page (commit/precommit.c).
+ *
+ * Copyright (c) 2026, logext developers
+ *
+ * src/shmem.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "utils/hsearch.h"
+#include "utils/timestamp.h"
+
+#include "shmem.h"
+
+typedef struct LogSharedState
+{
+	int			part_tranche_id;
+	int			ninflight;
+	LogInflight inflight[FLEXIBLE_ARRAY_MEMBER];
+} LogSharedState;
+
+static LogSharedState *log_shared = NULL;
+static HTAB *log_slots = NULL;
+static LWLock *log_mapping_lock = NULL;
+
+static int
+inflight_slots(void)
+{
+	return MaxBackends + NUM_AUXILIARY_PROCS;
+}
+
+static Size
+shared_state_size(void)
+{
+	return add_size(offsetof(LogSharedState, inflight),
+					mul_size(inflight_slots(), sizeof(LogInflight)));
+}
+
+/* shmem_request_hook */
+void
+LogShmemRequest(void)
+{
+	RequestAddinShmemSpace(add_size(shared_state_size(),
+									hash_estimate_size(logext_max_partitions,
+													   sizeof(LogPartSlot))));
+	RequestNamedLWLockTranche("logext_mapping", 1);
+}
+
+/* shmem_startup_hook */
+void
+LogShmemStartup(void)
+{
+	bool		found;
+	HASHCTL		info;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	log_shared = ShmemInitStruct("logext shared state", shared_state_size(),
+								 &found);
+	if (!found)
+	{
+		log_shared->part_tranche_id = LWLockNewTrancheId();
+		log_shared->ninflight = inflight_slots();
+		for (int i = 0; i < log_shared->ninflight; i++)
+		{
+			SpinLockInit(&log_shared->inflight[i].mutex);
+			log_shared->inflight[i].pid = 0;
+			log_shared->inflight[i].nparts = 0;
+		}
+	}
+	info.keysize = sizeof(LogPartKey);
+	info.entrysize = sizeof(LogPartSlot);
+	log_slots = ShmemInitHash("logext partition slots",
+							  logext_max_partitions, logext_max_partitions,
+							  &info, HASH_ELEM | HASH_BLOBS);
+	log_mapping_lock = &(GetNamedLWLockTranche("logext_mapping"))->lock;
+	LWLockRelease(AddinShmemInitLock);
+
+	LWLockRegisterTranche(log_shared->part_tranche_id, "logext_partition");
+}
+
+static void
+make_key(LogPartKey *key, Oid relid)
+{
+	memset(key, 0, sizeof(LogPartKey));
+	key->dbid = MyDatabaseId;
+	key->relid = relid;
+}
+
+/*
+ * The slot of a segment, created if needed.  The caller holds a lock on the
+ * relation.  Errors (before anything is written) if the table is full.
+ */
+LogPartSlot *
+LogSlotGet(Oid relid)
+{
+	LogPartKey	key;
+	LogPartSlot *slot;
+	bool		found;
+
+	LogextRequirePreload();
+	make_key(&key, relid);
+	LWLockAcquire(log_mapping_lock, LW_SHARED);
+	slot = hash_search(log_slots, &key, HASH_FIND, NULL);
+	LWLockRelease(log_mapping_lock);
+	if (slot)
+		return slot;
+
+	LWLockAcquire(log_mapping_lock, LW_EXCLUSIVE);
+	slot = hash_search(log_slots, &key, HASH_ENTER_NULL, &found);
+	if (slot == NULL)
+	{
+		LWLockRelease(log_mapping_lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("too many log partitions in use"),
+				 errdetail("All %d partition slots in shared memory are taken.",
+						   logext_max_partitions),
+				 errhint("Increase logext.max_partitions and restart the server.")));
+	}
+	if (!found)
+	{
+		LWLockInitialize(&slot->lock, log_shared->part_tranche_id);
+		ConditionVariableInit(&slot->cv);
+		slot->initialized = false;
+		pg_atomic_init_u64(&slot->next_offset, 0);
+		slot->tail_blkno = InvalidBlockNumber;
+		slot->next_fresh_blkno = InvalidBlockNumber;
+	}
+	LWLockRelease(log_mapping_lock);
+	return slot;
+}
+
+/* the slot of a segment if one exists */
+LogPartSlot *
+LogSlotFind(Oid relid)
+{
+	LogPartKey	key;
+	LogPartSlot *slot;
+
+	if (log_slots == NULL)
+		return NULL;
+	make_key(&key, relid);
+	LWLockAcquire(log_mapping_lock, LW_SHARED);
+	slot = hash_search(log_slots, &key, HASH_FIND, NULL);
+	LWLockRelease(log_mapping_lock);
+	return slot;
+}
+
+/*
+ * Remove a segment's slot.  The caller holds the log's lock exclusively and
+ * AccessExclusiveLock on the relation, so no writer or reader uses it.  If
+ * the dropping transaction aborts, the slot is rebuilt from disk on next use.
+ */
+void
+LogSlotForget(Oid relid)
+{
+	LogPartKey	key;
+
+	if (log_slots == NULL)
+		return;
+	make_key(&key, relid);
+	LWLockAcquire(log_mapping_lock, LW_EXCLUSIVE);
+	hash_search(log_slots, &key, HASH_REMOVE, NULL);
+	LWLockRelease(log_mapping_lock);
+}
+
+static LogInflight *
+my_inflight(void)
+{
+	int			i = MyProc->pgprocno;
+
+	if (log_shared == NULL || i < 0 || i >= log_shared->ninflight)
+		return NULL;
+	return &log_shared->inflight[i];
+}
+
+void
+LogInflightBegin(TransactionId xid)
+{
+	LogInflight *inf = my_inflight();
+
+	if (inf == NULL)
+		return;
+	SpinLockAcquire(&inf->mutex);
+	inf->pid = MyProcPid;
+	inf->xid = xid;
+	inf->since = GetCurrentTimestamp();
+	inf->nparts = 0;
+	SpinLockRelease(&inf->mutex);
+}
+
+/* called under the partition lock, right after the write */
+void
+LogInflightAdd(LogPartSlot *slot, LogOffset first_offset)
+{
+	LogInflight *inf = my_inflight();
+
+	if (inf == NULL)
+		return;
+	SpinLockAcquire(&inf->mutex);
+	if (inf->nparts < LOGEXT_INFLIGHT_MAX)
+	{
+		inf->parts[inf->nparts].slot = slot;
+		inf->parts[inf->nparts].first_offset = first_offset;
+	}
+	inf->nparts++;
+	SpinLockRelease(&inf->mutex);
+}
+
+/* at commit or abort: cannot fail */
+void
+LogInflightEnd(void)
+{
+	LogInflight *inf = my_inflight();
+
+	if (inf == NULL)
+		return;
+	SpinLockAcquire(&inf->mutex);
+	inf->nparts = 0;
+	inf->pid = 0;
+	SpinLockRelease(&inf->mutex);
+}
+
+/*
+ * The oldest write in flight in a partition: its first offset is the
+ * partition's last stable offset.  False if none.
+ */
+bool
+LogInflightOldest(LogPartSlot *slot, LogOffset *first_offset, int *pid,
+				  TimestampTz *since)
+{
+	bool		found = false;
+
+	if (log_shared == NULL)
+		return false;
+	for (int i = 0; i < log_shared->ninflight; i++)
+	{
+		LogInflight *inf = &log_shared->inflight[i];
+
+		SpinLockAcquire(&inf->mutex);
+		for (int j = 0; j < Min(inf->nparts, LOGEXT_INFLIGHT_MAX); j++)
+		{
+			if (inf->parts[j].slot == slot &&
+				(!found || inf->parts[j].first_offset < *first_offset))
+			{
+				found = true;
+				*first_offset = inf->parts[j].first_offset;
+				*pid = inf->pid;
+				*since = inf->since;
+			}
+		}
+		SpinLockRelease(&inf->mutex);
+	}
+	return found;
+}

@@ -1,0 +1,83 @@
+/*-------------------------------------------------------------------------
+ *
+ * shmem.h
+ *	  logext's shared memory: one slot per partition in use, and one
+ *	  in-flight record per backend.
+ *
+ * src/shmem.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_SHMEM_H
+#define LOGEXT_SHMEM_H
+
+#include "datatype/timestamp.h"
+#include "storage/block.h"
+#include "storage/condition_variable.h"
+#include "storage/lwlock.h"
+#include "storage/spin.h"
+
+#include "logext.h"
+
+typedef struct LogPartKey
+{
+	Oid			dbid;
+	Oid			relid;			/* the partition's active segment */
+} LogPartKey;
+
+/*
+ * Runtime state of a partition's active segment.  "lock" serialises
+ * writers (the pre-commit write); readers never take it.  Fields below it
+ * are protected by it, except that next_offset may be read without it as a
+ * hint (monitoring).
+ */
+typedef struct LogPartSlot
+{
+	LogPartKey	key;			/* hash key: must be first */
+	LWLock		lock;
+	ConditionVariable cv;		/* broadcast when records commit or abort */
+	bool		initialized;	/* next_offset etc. read from disk */
+	pg_atomic_uint64 next_offset;	/* next offset to give out */
+	BlockNumber tail_blkno;		/* page being filled, or Invalid: start a
+								 * fresh page */
+	BlockNumber next_fresh_blkno;	/* where the next fresh page goes */
+} LogPartSlot;
+
+#define LOGEXT_INFLIGHT_MAX		64
+
+typedef struct LogInflightPart
+{
+	LogPartSlot *slot;
+	LogOffset	first_offset;
+} LogInflightPart;
+
+/*
+ * What a backend has written at pre-commit and not yet seen commit or
+ * abort: the records readers are waiting for.  Only the owner writes it,
+ * under the mutex; monitoring reads it under the mutex.
+ */
+typedef struct LogInflight
+{
+	slock_t		mutex;
+	int			pid;
+	TransactionId xid;
+	TimestampTz since;
+	int			nparts;			/* can exceed LOGEXT_INFLIGHT_MAX: only the
+								 * first ones are listed */
+	LogInflightPart parts[LOGEXT_INFLIGHT_MAX];
+} LogInflight;
+
+extern void LogShmemRequest(void);
+extern void LogShmemStartup(void);
+
+extern LogPartSlot *LogSlotGet(Oid relid);
+extern void LogSlotForget(Oid relid);
+extern LogPartSlot *LogSlotFind(Oid relid);
+
+extern void LogInflightBegin(TransactionId xid);
+extern void LogInflightAdd(LogPartSlot *slot, LogOffset first_offset);
+extern void LogInflightEnd(void);
+extern bool LogInflightOldest(LogPartSlot *slot, LogOffset *first_offset,
+							  int *pid, TimestampTz *since);
+
+#endif							/* LOGEXT_SHMEM_H */
