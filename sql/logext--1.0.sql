@@ -198,12 +198,12 @@ COMMENT ON FUNCTION logext.log_last_positions() IS 'where the records of this se
 -- Reading
 --
 CREATE FUNCTION logext.log_read(log_name text, partition integer, from_offset bigint,
-                                max_records integer DEFAULT 1000)
+                                max_records integer DEFAULT 1000, wait_ms integer DEFAULT 0)
 RETURNS TABLE (partition integer, log_offset bigint, appended_at timestamptz,
                key text, value bytea, headers jsonb)
 AS 'MODULE_PATHNAME', 'log_read'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 1000;
-COMMENT ON FUNCTION logext.log_read(text, integer, bigint, integer) IS 'records of a partition in offset order from an offset, stopping before the first not yet committed';
+COMMENT ON FUNCTION logext.log_read(text, integer, bigint, integer, integer) IS 'records of a partition in offset order from an offset, stopping before the first not yet committed; waits up to wait_ms for one';
 
 --
 -- Routing
@@ -233,6 +233,19 @@ COMMENT ON FUNCTION logext.log_partitions() IS 'every partition of every log wit
 
 CREATE VIEW logext.partitions AS SELECT * FROM logext.log_partitions();
 COMMENT ON VIEW logext.partitions IS 'every partition of every log: offsets, size, commit in flight';
+
+CREATE FUNCTION logext.log_waiters()
+RETURNS TABLE (pid integer, segment oid, from_offset bigint, waiting_since timestamptz)
+AS 'MODULE_PATHNAME', 'log_waiters'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION logext.log_waiters() IS 'log_read() calls waiting for records, from shared memory';
+
+CREATE VIEW logext.waiters AS
+    SELECT w.pid, l.log_name, s.partition, w.from_offset, w.waiting_since
+      FROM logext.log_waiters() w
+      JOIN logext.segments s ON s.relid = w.segment::regclass
+      JOIN logext.logs l ON l.log_id = s.log_id;
+COMMENT ON VIEW logext.waiters IS 'who is waiting in log_read() on which log and partition, and since when';
 
 CREATE VIEW logext.log_segments AS
     SELECT l.log_name, s.partition, s.base_offset, s.relid,

@@ -35,6 +35,7 @@ int			logext_max_partitions = 8192;
 int			logext_append_buffer_kb = 8192;
 int			logext_debug_precommit_sleep_ms = 0;
 bool		logext_preloaded = false;
+bool		logext_notify = false;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -91,6 +92,13 @@ _PG_init(void)
 							0, 0, 600000,
 							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("logext.notify",
+							 "Send a NOTIFY on channel \"logext.<log name>\" when a transaction that appended to the log commits.",
+							 "NOTIFY serialises committing transactions on a database-wide lock, so it is off by default.",
+							 &logext_notify,
+							 false,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("logext");
 
 	if (!process_shared_preload_libraries_in_progress)

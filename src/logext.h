@@ -27,6 +27,7 @@ typedef int64 LogOffset;
 extern int	logext_max_partitions;
 extern int	logext_append_buffer_kb;
 extern int	logext_debug_precommit_sleep_ms;
+extern bool logext_notify;
 
 /* set while logext.so is being preloaded; shared state exists only then */
 extern bool logext_preloaded;

@@ -86,6 +86,7 @@ LogShmemStartup(void)
 			SpinLockInit(&log_shared->inflight[i].mutex);
 			log_shared->inflight[i].pid = 0;
 			log_shared->inflight[i].nparts = 0;
+			log_shared->inflight[i].wait_pid = 0;
 		}
 	}
 	info.keysize = sizeof(LogPartKey);
@@ -273,4 +274,60 @@ LogInflightOldest(LogPartSlot *slot, LogOffset *first_offset, int *pid,
 		SpinLockRelease(&inf->mutex);
 	}
 	return found;
+}
+
+/* a log_read() of this backend starts / stops waiting (monitoring) */
+void
+LogWaitBegin(Oid relid, LogOffset from_offset)
+{
+	LogInflight *inf = my_inflight();
+
+	if (inf == NULL)
+		return;
+	SpinLockAcquire(&inf->mutex);
+	inf->wait_pid = MyProcPid;
+	inf->wait_dbid = MyDatabaseId;
+	inf->wait_relid = relid;
+	inf->wait_from = from_offset;
+	inf->wait_since = GetCurrentTimestamp();
+	SpinLockRelease(&inf->mutex);
+}
+
+void
+LogWaitEnd(void)
+{
+	LogInflight *inf = my_inflight();
+
+	if (inf == NULL)
+		return;
+	SpinLockAcquire(&inf->mutex);
+	inf->wait_pid = 0;
+	SpinLockRelease(&inf->mutex);
+}
+
+/* every waiting log_read() in this database, palloc'd */
+int
+LogWaiters(LogWaiterInfo **waiters)
+{
+	int			n = 0;
+
+	if (log_shared == NULL)
+		return 0;
+	*waiters = palloc(sizeof(LogWaiterInfo) * log_shared->ninflight);
+	for (int i = 0; i < log_shared->ninflight; i++)
+	{
+		LogInflight *inf = &log_shared->inflight[i];
+
+		SpinLockAcquire(&inf->mutex);
+		if (inf->wait_pid != 0 && inf->wait_dbid == MyDatabaseId)
+		{
+			(*waiters)[n].pid = inf->wait_pid;
+			(*waiters)[n].relid = inf->wait_relid;
+			(*waiters)[n].from_offset = inf->wait_from;
+			(*waiters)[n].since = inf->wait_since;
+			n++;
+		}
+		SpinLockRelease(&inf->mutex);
+	}
+	return n;
 }

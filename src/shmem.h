@@ -65,7 +65,22 @@ typedef struct LogInflight
 	int			nparts;			/* can exceed LOGEXT_INFLIGHT_MAX: only the
 								 * first ones are listed */
 	LogInflightPart parts[LOGEXT_INFLIGHT_MAX];
+	/* a log_read() waiting for records (monitoring only) */
+	int			wait_pid;
+	Oid			wait_dbid;
+	Oid			wait_relid;
+	LogOffset	wait_from;
+	TimestampTz wait_since;
 } LogInflight;
+
+/* one row of logext.waiters */
+typedef struct LogWaiterInfo
+{
+	int			pid;
+	Oid			relid;
+	LogOffset	from_offset;
+	TimestampTz since;
+} LogWaiterInfo;
 
 extern void LogShmemRequest(void);
 extern void LogShmemStartup(void);
@@ -77,6 +92,9 @@ extern LogPartSlot *LogSlotFind(Oid relid);
 extern void LogInflightBegin(TransactionId xid);
 extern void LogInflightAdd(LogPartSlot *slot, LogOffset first_offset);
 extern void LogInflightEnd(void);
+extern void LogWaitBegin(Oid relid, LogOffset from_offset);
+extern void LogWaitEnd(void);
+extern int	LogWaiters(LogWaiterInfo **waiters);
 extern bool LogInflightOldest(LogPartSlot *slot, LogOffset *first_offset,
 							  int *pid, TimestampTz *since);
 

@@ -9,6 +9,13 @@
  * PARALLEL UNSAFE and refuse read-only transactions and recovery
  * themselves: nothing checks again at commit time.
  *
+ * With logext.notify on, each append also queues NOTIFY "logext.<log name>"
+ * (payload empty; channel "logext" with the log name as payload when that
+ * would exceed NAMEDATALEN).  PostgreSQL folds identical notifications of a
+ * transaction into one and delivers them at commit, so listeners hear once
+ * per committed transaction and log.  It has to be queued here, before
+ * commit starts: a NOTIFY queued at pre-commit or later is lost.
+ *
  * Copyright (c) 2026, logext developers
  *
  * src/api/append.c
@@ -19,6 +26,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -53,6 +61,19 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 				 errmsg("%s must not be null", what)));
 }
 
+static void
+notify_log(LogCacheEntry *log)
+{
+	char		channel[NAMEDATALEN];
+
+	if (!logext_notify)
+		return;
+	if (snprintf(channel, sizeof(channel), "logext.%s", log->name) < NAMEDATALEN)
+		Async_Notify(channel, NULL);
+	else
+		Async_Notify("logext", log->name);
+}
+
 /* common part of the log_append variants; value already as bytes */
 static Datum
 append_common(FunctionCallInfo fcinfo, const char *value, uint32 value_len)
@@ -67,6 +88,7 @@ append_common(FunctionCallInfo fcinfo, const char *value, uint32 value_len)
 	partition = LogRoute(log, kdata, klen, !PG_ARGISNULL(4),
 						 PG_ARGISNULL(4) ? 0 : PG_GETARG_INT32(4));
 	LogPendingAppend(log, partition, kdata, klen, headers, value, value_len);
+	notify_log(log);
 	PG_RETURN_INT32(partition);
 }
 
@@ -201,6 +223,8 @@ append_batch_common(FunctionCallInfo fcinfo, Oid value_type)
 						 VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
 		CHECK_FOR_INTERRUPTS();
 	}
+	if (n > 0)
+		notify_log(log);
 	PG_RETURN_INT64(n);
 }
 

@@ -13,6 +13,16 @@
  * record.  Inside REPEATABLE READ the snapshot is the transaction's, so
  * repeated calls do not see later commits.
  *
+ * With wait_ms > 0 and nothing to return, log_read() sleeps on the
+ * partition's condition variable, which the appending transactions
+ * broadcast at commit and abort (commit/precommit.c), and reads again with
+ * a new snapshot each time it wakes, until a record is readable or wait_ms
+ * has passed.  Query cancel, statement_timeout and postmaster death end the
+ * wait (ConditionVariableTimedSleep checks for interrupts).  Standbys run no
+ * commit callbacks, so there the wait re-checks every 10 ms.  Under
+ * REPEATABLE READ or SERIALIZABLE the snapshot cannot advance, so log_read
+ * does not wait.
+ *
  * The offset is found by binary search over the segment's pages (no scan
  * from the start); rows go to a tuplestore, which spills to disk beyond
  * work_mem, so memory is bounded whatever max_records is.
@@ -26,6 +36,8 @@
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "access/xact.h"
+#include "access/xlog.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -33,12 +45,15 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+#include "utils/wait_event.h"
 
 #include "am/cursor.h"
 #include "am/visibility.h"
 #include "catalog/logcache.h"
+#include "shmem.h"
 
 #define READ_NATTS 6
+#define STANDBY_POLL_MS 10
 
 /*
  * Read records of one segment into the tuplestore.  Returns false if the
@@ -95,6 +110,90 @@ read_segment(Relation rel, int partition, LogOffset from, int64 *remaining,
 	return complete;
 }
 
+/*
+ * Read up to max_records of a partition from offset from into the
+ * tuplestore; returns how many.
+ */
+static int64
+read_partition(LogCacheEntry **log, int32 partition, LogOffset from,
+			   int64 max_records, Snapshot snapshot, ReturnSetInfo *rsinfo,
+			   MemoryContext rowcxt)
+{
+	LogPartitionInfo *pi = &(*log)->parts[partition];
+	int64		remaining = max_records;
+	int			segno = 0;
+
+	/* the segment holding from: the last whose base offset is <= from */
+	while (segno + 1 < pi->nsegments && pi->segments[segno + 1].base_offset <= from)
+		segno++;
+
+	for (;;)
+	{
+		Relation	rel = LogOpenSegment(log, partition, segno, AccessShareLock);
+		bool		complete;
+
+		if (rel == NULL)
+			break;
+		complete = read_segment(rel, partition, from, &remaining, snapshot,
+								rsinfo, rowcxt);
+		relation_close(rel, AccessShareLock);
+		if (!complete || remaining == 0)
+			break;
+		segno++;
+		pi = &(*log)->parts[partition];
+		if (segno >= pi->nsegments)
+			break;
+		from = Max(from, pi->segments[segno].base_offset);
+	}
+	return max_records - remaining;
+}
+
+/*
+ * Nothing was readable: wait up to wait_ms for a commit in the partition,
+ * re-reading with a fresh snapshot after each wake-up.
+ */
+static void
+wait_and_read(LogCacheEntry **log, int32 partition, LogOffset from,
+			  int64 max_records, int32 wait_ms, ReturnSetInfo *rsinfo,
+			  MemoryContext rowcxt)
+{
+	Relation	rel = LogOpenSegment(log, partition, -1, AccessShareLock);
+	Oid			relid = RelationGetRelid(rel);
+	LogPartSlot *slot = LogSlotGet(relid);
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
+
+	relation_close(rel, AccessShareLock);
+	LogWaitBegin(relid, from);
+	PG_TRY();
+	{
+		ConditionVariablePrepareToSleep(&slot->cv);
+		for (;;)
+		{
+			Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+			int64		n;
+			long		timeout;
+
+			n = read_partition(log, partition, from, max_records, snap,
+							   rsinfo, rowcxt);
+			UnregisterSnapshot(snap);
+			if (n > 0)
+				break;
+			timeout = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+			if (timeout <= 0)
+				break;
+			if (RecoveryInProgress())
+				timeout = Min(timeout, STANDBY_POLL_MS);
+			ConditionVariableTimedSleep(&slot->cv, timeout, PG_WAIT_EXTENSION);
+		}
+		ConditionVariableCancelSleep();
+	}
+	PG_FINALLY();
+	{
+		LogWaitEnd();
+	}
+	PG_END_TRY();
+}
+
 PG_FUNCTION_INFO_V1(log_read);
 Datum
 log_read(PG_FUNCTION_ARGS)
@@ -103,30 +202,35 @@ log_read(PG_FUNCTION_ARGS)
 	LogCacheEntry *log;
 	int32		partition;
 	LogOffset	from;
-	int64		remaining;
-	LogPartitionInfo *pi;
-	int			segno;
+	int64		max_records;
+	int32		wait_ms;
 	MemoryContext rowcxt;
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("%s must not be null",
 							i == 0 ? "log name" : i == 1 ? "partition" :
-							i == 2 ? "from_offset" : "max_records")));
+							i == 2 ? "from_offset" : i == 3 ? "max_records" :
+							"wait_ms")));
 	partition = PG_GETARG_INT32(1);
 	from = PG_GETARG_INT64(2);
-	remaining = PG_GETARG_INT32(3);
+	max_records = PG_GETARG_INT32(3);
+	wait_ms = PG_GETARG_INT32(4);
 	if (from < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("offset " INT64_FORMAT " is negative", from),
 				 errhint("Offsets start at 0.")));
-	if (remaining <= 0)
+	if (max_records <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_records must be positive, not " INT64_FORMAT, remaining)));
+				 errmsg("max_records must be positive, not " INT64_FORMAT, max_records)));
+	if (wait_ms < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wait_ms must not be negative, not %d", wait_ms)));
 
 	log = LogCacheLookupText(PG_GETARG_TEXT_PP(0));
 	LogCacheCheckPartition(log, partition);
@@ -134,30 +238,37 @@ log_read(PG_FUNCTION_ARGS)
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "logext read row",
 								   ALLOCSET_DEFAULT_SIZES);
 
-	/* the segment holding from: the last whose base offset is <= from */
-	pi = &log->parts[partition];
-	segno = 0;
-	while (segno + 1 < pi->nsegments && pi->segments[segno + 1].base_offset <= from)
-		segno++;
-
-	for (;;)
+	if (read_partition(&log, partition, from, max_records, GetActiveSnapshot(),
+					   rsinfo, rowcxt) == 0 &&
+		wait_ms > 0 && !IsolationUsesXactSnapshot())
 	{
-		Relation	rel = LogOpenSegment(&log, partition, segno, AccessShareLock);
-		bool		complete;
-
-		if (rel == NULL)
-			break;
-		complete = read_segment(rel, partition, from, &remaining,
-								GetActiveSnapshot(), rsinfo, rowcxt);
-		relation_close(rel, AccessShareLock);
-		if (!complete || remaining == 0)
-			break;
-		segno++;
-		pi = &log->parts[partition];
-		if (segno >= pi->nsegments)
-			break;
-		from = Max(from, pi->segments[segno].base_offset);
+		LogextRequirePreload();
+		wait_and_read(&log, partition, from, max_records, wait_ms, rsinfo, rowcxt);
 	}
 	MemoryContextDelete(rowcxt);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(log_waiters);
+Datum
+log_waiters(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LogWaiterInfo *waiters;
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	n = LogWaiters(&waiters);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false};
+
+		values[0] = Int32GetDatum(waiters[i].pid);
+		values[1] = ObjectIdGetDatum(waiters[i].relid);
+		values[2] = Int64GetDatum(waiters[i].from_offset);
+		values[3] = TimestampTzGetDatum(waiters[i].since);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 	return (Datum) 0;
 }
