@@ -10,10 +10,26 @@
 
 -- the objects the extension installs
 SELECT amname, amtype FROM pg_am WHERE amname = 'log';
-SELECT p.oid::regprocedure::text AS function
+SELECT f AS function, to_regprocedure(f) IS NOT NULL AS present
+  FROM unnest(ARRAY[
+         'logext.log_create(text, integer)',
+         'logext.log_drop(text)',
+         'logext.log_append(text, bytea, text, jsonb, integer)',
+         'logext.log_append(text, text, text, jsonb, integer)',
+         'logext.log_append(text, jsonb, text, jsonb, integer)',
+         'logext.log_append_batch(text, bytea[], text[], jsonb[], integer)',
+         'logext.log_append_batch(text, text[], text[], jsonb[], integer)',
+         'logext.log_last_positions()',
+         'logext.murmur2(bytea)',
+         'logext.log_partition_for(text, text)',
+         'logext.log_partitions()']) WITH ORDINALITY AS t(f, i)
+ ORDER BY i;
+-- log_read(log_name, partition, from_offset, max_records DEFAULT 1000, ...)
+SELECT p.proname, p.pronargs >= 4 AS has_4_or_more_args,
+       (p.proargtypes::regtype[])[0:3] AS first_four_arg_types,
+       p.proargnames[1:4] AS first_four_arg_names
   FROM pg_proc p
- WHERE p.pronamespace = 'logext'::regnamespace
- ORDER BY 1;
+ WHERE p.pronamespace = 'logext'::regnamespace AND p.proname = 'log_read';
 
 -- a log with three partitions
 SELECT logext.log_create('api.orders', 3);

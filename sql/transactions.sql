@@ -183,7 +183,9 @@ SELECT count(*) FROM logext.log_read('tx.a', 0, 0, 100000);
 BEGIN;
 SELECT logext.log_append('tx.a', 'dropped with the log'::text, partition => 0);
 SELECT logext.log_drop('tx.a');
+\set VERBOSITY sqlstate
 COMMIT;
+\set VERBOSITY terse
 SELECT count(*) FROM logext.logs WHERE log_name = 'tx.a';
 SELECT count(*) FROM logext.partitions WHERE log_name = 'tx.a';
 
