@@ -66,22 +66,22 @@ SELECT is((SELECT proargnames FROM pg_proc
           ARRAY['log_name', 'values', 'keys', 'headers', 'partition'], 'log_append_batch argument names');
 
 -- reading
-SELECT has_function('logext', 'log_read', ARRAY['text', 'integer', 'bigint', 'integer']);
-SELECT function_returns('logext', 'log_read', ARRAY['text', 'integer', 'bigint', 'integer'], 'setof record');
+SELECT has_function('logext', 'log_read', ARRAY['text', 'integer', 'bigint', 'integer', 'integer']);
+SELECT function_returns('logext', 'log_read', ARRAY['text', 'integer', 'bigint', 'integer', 'integer'], 'setof record');
 SELECT is((SELECT proargnames FROM pg_proc
-            WHERE oid = 'logext.log_read(text, integer, bigint, integer)'::regprocedure),
-          ARRAY['log_name', 'partition', 'from_offset', 'max_records',
+            WHERE oid = 'logext.log_read(text, integer, bigint, integer, integer)'::regprocedure),
+          ARRAY['log_name', 'partition', 'from_offset', 'max_records', 'wait_ms',
                 'partition', 'log_offset', 'appended_at', 'key', 'value', 'headers'],
           'log_read arguments and result columns');
-SELECT is((SELECT pg_get_function_result('logext.log_read(text, integer, bigint, integer)'::regprocedure)),
+SELECT is((SELECT pg_get_function_result('logext.log_read(text, integer, bigint, integer, integer)'::regprocedure)),
           'TABLE(partition integer, log_offset bigint, appended_at timestamp with time zone, key text, value bytea, headers jsonb)',
           'log_read result columns and types');
 SELECT is((SELECT pg_get_function_result('logext.log_last_positions()'::regprocedure)),
           'TABLE(log_name text, partition integer, first_offset bigint, last_offset bigint)',
           'log_last_positions result columns and types');
-SELECT is((SELECT pronargdefaults::int FROM pg_proc
-            WHERE oid = 'logext.log_read(text, integer, bigint, integer)'::regprocedure),
-          1, 'log_read has one defaulted argument (max_records)');
+SELECT is((SELECT pg_get_function_arguments('logext.log_read(text, integer, bigint, integer, integer)'::regprocedure)),
+          'log_name text, partition integer, from_offset bigint, max_records integer DEFAULT 1000, wait_ms integer DEFAULT 0',
+          'log_read defaults: max_records 1000, wait_ms 0');
 
 -- routing
 SELECT has_function('logext', 'murmur2', ARRAY['bytea']);
@@ -124,7 +124,7 @@ SELECT ok(NOT has_function_privilege('public', 'logext._segment_drop(regclass)',
           '_segment_drop is not executable by PUBLIC');
 SELECT ok(NOT has_function_privilege('public', 'logext._log_lock_exclusive(integer)', 'EXECUTE'),
           '_log_lock_exclusive is not executable by PUBLIC');
-SELECT ok(has_function_privilege('public', 'logext.log_read(text, integer, bigint, integer)', 'EXECUTE'),
+SELECT ok(has_function_privilege('public', 'logext.log_read(text, integer, bigint, integer, integer)', 'EXECUTE'),
           'log_read is executable by PUBLIC');
 SELECT ok(has_schema_privilege('public', 'logext', 'USAGE'), 'PUBLIC has USAGE on schema logext');
 

@@ -63,16 +63,16 @@ SELECT is_empty($$SELECT * FROM logext.log_read('pgtap.err', 0, 1000000)$$, 'rea
 SELECT is_empty($$SELECT * FROM logext.log_read('pgtap.err', 0, 0)$$,
                 'read: the own pending appends are not visible before commit');
 
--- read-only transactions cannot append
-SET LOCAL transaction_read_only = on;
-SELECT throws_ok($$SELECT logext.log_append('pgtap.err', 'ro'::text)$$, '25006', NULL,
-                 'append in a read-only transaction: read_only_sql_transaction');
-SET LOCAL transaction_read_only = off;
 
 -- routing
 SELECT is(logext.murmur2(convert_to('21', 'UTF8')), -973932308, 'murmur2 Kafka vector "21"');
 SELECT is(logext.murmur2(convert_to('foobar', 'UTF8')), -790332482, 'murmur2 Kafka vector "foobar"');
 SELECT throws_ok($$SELECT logext.log_partition_for('pgtap.nope', 'k')$$, '42704', NULL, 'log_partition_for: unknown log');
+
+-- read-only transactions cannot append (last: the transaction stays read-only)
+SET LOCAL transaction_read_only = on;
+SELECT throws_ok($$SELECT logext.log_append('pgtap.err', 'ro'::text)$$, '25006', NULL,
+                 'append in a read-only transaction: read_only_sql_transaction');
 
 SELECT * FROM finish();
 ROLLBACK;

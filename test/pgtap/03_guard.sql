@@ -16,14 +16,15 @@ SELECT throws_ok(format('CREATE INDEX ON %s (log_offset)', (SELECT name FROM seg
                  'CREATE INDEX on a segment: feature_not_supported');
 SELECT throws_ok(format('ALTER TABLE %s ADD COLUMN x int', (SELECT name FROM seg)), '0A000', NULL,
                  'ALTER TABLE ADD COLUMN on a segment: feature_not_supported');
-SELECT throws_ok(format('ALTER TABLE %s RENAME TO y', (SELECT name FROM seg)), '0A000', NULL,
-                 'ALTER TABLE RENAME a segment: feature_not_supported');
 SELECT throws_ok(format('UPDATE %s SET key = NULL', (SELECT name FROM seg)), NULL, NULL,
                  'UPDATE of a segment is an error (even when it has no visible rows)');
 SELECT throws_ok(format('DELETE FROM %s', (SELECT name FROM seg)), NULL, NULL,
                  'DELETE from a segment is an error (even when it has no visible rows)');
 SELECT throws_ok(format('CLUSTER %s', (SELECT name FROM seg)), '0A000', NULL, 'CLUSTER a segment: feature_not_supported');
 SELECT is((SELECT count(*)::int FROM logext.log_segments WHERE log_name = 'pgtap.guard'), 1, 'the segment is still there');
+-- last, because if it is let through the segment has another name afterwards
+SELECT throws_ok(format('ALTER TABLE %s RENAME TO y', (SELECT name FROM seg)), '0A000', NULL,
+                 'ALTER TABLE RENAME a segment: feature_not_supported');
 SELECT lives_ok($$SELECT logext.log_drop('pgtap.guard')$$, 'log_drop drops its segments');
 
 SELECT * FROM finish();
