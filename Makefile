@@ -24,7 +24,11 @@ OBJS = \
 	src/api/append.o \
 	src/api/read.o \
 	src/api/admin.o \
-	src/api/routing.o
+	src/api/routing.o \
+	src/api/consumer.o \
+	src/consumer/offsets.o \
+	src/consumer/group.o \
+	src/worker/maintenance.o
 
 EXTENSION = logext
 DATA = sql/logext--1.0.sql

@@ -66,7 +66,7 @@ REVOKE ALL ON FUNCTION logext._segment_init(regclass, integer, integer, bigint),
 --
 -- Administration
 --
-CREATE FUNCTION logext.log_create(log_name text, partitions integer DEFAULT 1)
+CREATE FUNCTION logext._log_create(log_name text, partitions integer)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -94,13 +94,13 @@ BEGIN
     -- serialize concurrent creators of the same name
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('logext.log_create'),
                                              pg_catalog.hashtext(log_name));
-    IF EXISTS (SELECT 1 FROM logext.logs l WHERE l.log_name = log_create.log_name) THEN
+    IF EXISTS (SELECT 1 FROM logext.logs l WHERE l.log_name = _log_create.log_name) THEN
         RAISE EXCEPTION 'log "%" already exists', log_name
             USING ERRCODE = 'duplicate_object';
     END IF;
 
     INSERT INTO logext.logs (log_name, partitions)
-        VALUES (log_create.log_name, log_create.partitions)
+        VALUES (_log_create.log_name, _log_create.partitions)
         RETURNING log_id INTO v_id;
 
     FOR p IN 0 .. partitions - 1 LOOP
@@ -118,6 +118,22 @@ BEGIN
     END LOOP;
 END;
 $$;
+REVOKE ALL ON FUNCTION logext._log_create(text, integer) FROM PUBLIC;
+
+CREATE FUNCTION logext.log_create(log_name text, partitions integer DEFAULT 1)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF log_name LIKE '\_\_%' THEN
+        RAISE EXCEPTION 'log name "%" is reserved', log_name
+            USING ERRCODE = 'reserved_name',
+                  DETAIL = 'Names starting with "__" are used by logext itself.';
+    END IF;
+    PERFORM logext._log_create(log_name, partitions);
+END;
+$$;
 COMMENT ON FUNCTION logext.log_create(text, integer) IS 'create a log with the given number of partitions';
 
 CREATE FUNCTION logext.log_drop(log_name text)
@@ -132,6 +148,10 @@ BEGIN
     IF log_name IS NULL THEN
         RAISE EXCEPTION 'log name must not be null'
             USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF log_name LIKE '\_\_%' THEN
+        RAISE EXCEPTION 'log "%" is internal to logext and cannot be dropped', log_name
+            USING ERRCODE = 'reserved_name';
     END IF;
     SELECT l.log_id INTO v_id FROM logext.logs l WHERE l.log_name = log_drop.log_name;
     IF NOT FOUND THEN
@@ -252,5 +272,88 @@ CREATE VIEW logext.log_segments AS
            pg_catalog.pg_relation_size(s.relid) AS bytes, s.created_at
       FROM logext.segments s JOIN logext.logs l USING (log_id);
 COMMENT ON VIEW logext.log_segments IS 'segment relations of every partition (SELECT * FROM a segment shows its records)';
+
+--
+-- Consumer groups.  Committed offsets are records of the internal log
+-- "__consumer_offsets" (no heap rows, so no dead tuples); membership lives
+-- in shared memory and is expired by the maintenance worker.
+--
+SELECT logext._log_create('__consumer_offsets', 1);
+
+CREATE FUNCTION logext.log_commit("group" text, log_name text, partition integer, next_offset bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'log_commit'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_commit(text, text, integer, bigint) IS 'commit a consumer group''s next offset for a partition, in the current transaction';
+
+CREATE FUNCTION logext.log_committed("group" text, log_name text, partition integer)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'log_committed'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION logext.log_committed(text, text, integer) IS 'a consumer group''s committed next offset for a partition (NULL if none)';
+
+CREATE FUNCTION logext.log_read_group("group" text, log_name text, partition integer DEFAULT NULL,
+                                      max_records integer DEFAULT 1000, wait_ms integer DEFAULT 0)
+RETURNS TABLE (partition integer, log_offset bigint, appended_at timestamptz,
+               key text, value bytea, headers jsonb)
+AS 'MODULE_PATHNAME', 'log_read_group'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
+COMMENT ON FUNCTION logext.log_read_group(text, text, integer, integer, integer) IS 'records from a consumer group''s committed positions (the member''s partitions, or all)';
+
+CREATE FUNCTION logext.log_reset_offsets("group" text, log_name text, to_position text,
+                                         partition integer DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'log_reset_offsets'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_reset_offsets(text, text, text, integer) IS 'set a group''s committed offsets to ''earliest'', ''latest'' or an offset (may move backwards)';
+
+CREATE FUNCTION logext.log_delete_group("group" text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'log_delete_group'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_delete_group(text) IS 'forget a consumer group''s committed offsets and members';
+
+CREATE FUNCTION logext.log_join("group" text, member_id text, session_timeout_ms integer DEFAULT 10000)
+RETURNS void
+AS 'MODULE_PATHNAME', 'log_join'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_join(text, text, integer) IS 'join a consumer group as a member; partitions are shared among live members';
+
+CREATE FUNCTION logext.log_heartbeat("group" text, member_id text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'log_heartbeat'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_heartbeat(text, text) IS 'keep a membership alive; false if it expired (join again)';
+
+CREATE FUNCTION logext.log_leave("group" text, member_id text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'log_leave'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_leave(text, text) IS 'leave a consumer group';
+
+CREATE FUNCTION logext.log_group_offsets()
+RETURNS TABLE ("group" text, log_id integer, partition integer, committed_offset bigint, member_id text)
+AS 'MODULE_PATHNAME', 'log_group_offsets'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+CREATE FUNCTION logext.log_group_members()
+RETURNS TABLE ("group" text, member_id text, pid integer, joined_at timestamptz,
+               last_heartbeat timestamptz, session_timeout_ms integer)
+AS 'MODULE_PATHNAME', 'log_group_members'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+CREATE VIEW logext.group_members AS SELECT * FROM logext.log_group_members();
+COMMENT ON VIEW logext.group_members IS 'live consumer group members (shared memory)';
+
+CREATE VIEW logext.consumer_groups AS
+    SELECT o."group", p.log_name, o.partition, o.committed_offset,
+           p.next_offset AS log_end_offset, p.last_stable_offset,
+           greatest(p.last_stable_offset - o.committed_offset, 0) AS lag,
+           o.member_id, m.last_heartbeat
+      FROM logext.log_group_offsets() o
+      JOIN logext.logs l ON l.log_id = o.log_id
+      JOIN logext.log_partitions() p ON p.log_name = l.log_name AND p.partition = o.partition
+      LEFT JOIN logext.log_group_members() m ON m."group" = o."group" AND m.member_id = o.member_id;
+COMMENT ON VIEW logext.consumer_groups IS 'committed offset and lag of every consumer group on every partition';
 
 GRANT USAGE ON SCHEMA logext TO PUBLIC;

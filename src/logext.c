@@ -2,7 +2,7 @@
  *
  * logext.c
  *	  Module entry point: GUCs, shared memory hooks, WAL resource manager,
- *	  transaction callbacks and command guards.
+ *	  transaction callbacks, command guards and the maintenance worker.
  *
  * logext must be loaded through shared_preload_libraries (on primaries and
  * standbys): its WAL records need the resource manager for recovery, and
@@ -21,13 +21,17 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
+#include "storage/lwlock.h"
 #include "utils/guc.h"
 
 #include "commit/precommit.h"
+#include "consumer/group.h"
+#include "consumer/offsets.h"
 #include "hooks/guard.h"
 #include "logext.h"
 #include "shmem.h"
 #include "wal/xlog.h"
+#include "worker/maintenance.h"
 
 PG_MODULE_MAGIC;
 
@@ -36,6 +40,8 @@ int			logext_append_buffer_kb = 8192;
 int			logext_debug_precommit_sleep_ms = 0;
 bool		logext_preloaded = false;
 bool		logext_notify = false;
+int			logext_max_group_offsets = 16384;
+int			logext_maintenance_naptime_ms = 1000;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -48,6 +54,8 @@ logext_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	LogShmemRequest();
+	LogOffsetsShmemRequest();
+	LogGroupShmemRequest();
 }
 
 static void
@@ -56,6 +64,10 @@ logext_shmem_startup(void)
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
 	LogShmemStartup();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	LogOffsetsShmemStartup();
+	LogGroupShmemStartup();
+	LWLockRelease(AddinShmemInitLock);
 }
 
 void
@@ -99,6 +111,20 @@ _PG_init(void)
 							 false,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("logext.max_group_offsets",
+							"Maximum number of committed (group, log, partition) offsets kept in shared memory.",
+							NULL,
+							&logext_max_group_offsets,
+							16384, 64, 16777216,
+							PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("logext.maintenance_naptime",
+							"Time between runs of the logext maintenance worker.",
+							NULL,
+							&logext_maintenance_naptime_ms,
+							1000, 10, 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("logext");
 
 	if (!process_shared_preload_libraries_in_progress)
@@ -113,4 +139,5 @@ _PG_init(void)
 	LogRegisterRmgr();
 	LogCommitInit();
 	LogGuardInstall();
+	LogMaintenanceRegister();
 }

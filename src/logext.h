@@ -28,6 +28,8 @@ extern int	logext_max_partitions;
 extern int	logext_append_buffer_kb;
 extern int	logext_debug_precommit_sleep_ms;
 extern bool logext_notify;
+extern int	logext_max_group_offsets;
+extern int	logext_maintenance_naptime_ms;
 
 /* set while logext.so is being preloaded; shared state exists only then */
 extern bool logext_preloaded;

@@ -31,6 +31,7 @@
 #include "utils/hsearch.h"
 #include "utils/timestamp.h"
 
+#include "am/segment.h"
 #include "shmem.h"
 
 typedef struct LogSharedState
@@ -330,4 +331,21 @@ LogWaiters(LogWaiterInfo **waiters)
 		SpinLockRelease(&inf->mutex);
 	}
 	return n;
+}
+
+/*
+ * The next offset of a segment: from its slot when that is loaded, else
+ * from its last page.  The caller holds a lock on the relation.
+ */
+LogOffset
+LogSegmentNextOffset(Relation rel)
+{
+	LogPartSlot *slot = LogSlotFind(RelationGetRelid(rel));
+	LogOffset	next;
+	BlockNumber data_end;
+
+	if (slot != NULL && slot->initialized)
+		return (LogOffset) pg_atomic_read_u64(&slot->next_offset);
+	LogSegmentEnd(rel, &next, &data_end);
+	return next;
 }

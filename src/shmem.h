@@ -16,6 +16,7 @@
 #include "storage/condition_variable.h"
 #include "storage/lwlock.h"
 #include "storage/spin.h"
+#include "utils/relcache.h"
 
 #include "logext.h"
 
@@ -88,6 +89,7 @@ extern void LogShmemStartup(void);
 extern LogPartSlot *LogSlotGet(Oid relid);
 extern void LogSlotForget(Oid relid);
 extern LogPartSlot *LogSlotFind(Oid relid);
+extern LogOffset LogSegmentNextOffset(Relation rel);
 
 extern void LogInflightBegin(TransactionId xid);
 extern void LogInflightAdd(LogPartSlot *slot, LogOffset first_offset);

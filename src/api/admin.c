@@ -135,13 +135,8 @@ partition_row(ReturnSetInfo *rsinfo, const char *log_name, int32 partition,
 	}
 	if (active != NULL)
 	{
-		BlockNumber data_end;
-
 		slot = LogSlotFind(RelationGetRelid(active));
-		if (slot != NULL && slot->initialized)
-			next = (LogOffset) pg_atomic_read_u64(&slot->next_offset);
-		else
-			LogSegmentEnd(active, &next, &data_end);
+		next = LogSegmentNextOffset(active);
 		relation_close(active, AccessShareLock);
 	}
 	lso = next;

@@ -74,11 +74,25 @@ notify_log(LogCacheEntry *log)
 		Async_Notify("logext", log->name);
 }
 
+/* the logext-internal logs take no appends from users */
+static LogCacheEntry *
+user_log(text *name)
+{
+	LogCacheEntry *log = LogCacheLookupText(name);
+
+	if (strncmp(log->name, "__", 2) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("log \"%s\" is internal to logext", log->name),
+				 errhint("Use the consumer group functions, such as logext.log_commit().")));
+	return log;
+}
+
 /* common part of the log_append variants; value already as bytes */
 static Datum
 append_common(FunctionCallInfo fcinfo, const char *value, uint32 value_len)
 {
-	LogCacheEntry *log = LogCacheLookupText(PG_GETARG_TEXT_PP(0));
+	LogCacheEntry *log = user_log(PG_GETARG_TEXT_PP(0));
 	text	   *key = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
 	Jsonb	   *headers = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
 	const char *kdata = key ? VARDATA_ANY(key) : NULL;
@@ -184,7 +198,7 @@ append_batch_common(FunctionCallInfo fcinfo, Oid value_type)
 	check_can_append("log_append_batch()");
 	require_arg(fcinfo, 0, "log name");
 	require_arg(fcinfo, 1, "values array");
-	log = LogCacheLookupText(PG_GETARG_TEXT_PP(0));
+	log = user_log(PG_GETARG_TEXT_PP(0));
 
 	varr = PG_GETARG_ARRAYTYPE_P(1);
 	if (ARR_NDIM(varr) > 1)

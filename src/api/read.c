@@ -49,6 +49,7 @@
 
 #include "am/cursor.h"
 #include "am/visibility.h"
+#include "api/read.h"
 #include "catalog/logcache.h"
 #include "shmem.h"
 
@@ -149,21 +150,47 @@ read_partition(LogCacheEntry **log, int32 partition, LogOffset from,
 }
 
 /*
- * Nothing was readable: wait up to wait_ms for a commit in the partition,
- * re-reading with a fresh snapshot after each wake-up.
+ * Read from several partitions, each from its own offset, up to max_records
+ * in all; returns how many.
  */
-static void
-wait_and_read(LogCacheEntry **log, int32 partition, LogOffset from,
-			  int64 max_records, int32 wait_ms, ReturnSetInfo *rsinfo,
-			  MemoryContext rowcxt)
+int64
+LogReadPartitions(LogCacheEntry **log, int nparts, const int32 *parts,
+				  const LogOffset *froms, int64 max_records, Snapshot snapshot,
+				  ReturnSetInfo *rsinfo, MemoryContext rowcxt)
 {
-	Relation	rel = LogOpenSegment(log, partition, -1, AccessShareLock);
-	Oid			relid = RelationGetRelid(rel);
-	LogPartSlot *slot = LogSlotGet(relid);
+	int64		n = 0;
+
+	for (int i = 0; i < nparts && n < max_records; i++)
+		n += read_partition(log, parts[i], froms[i], max_records - n, snapshot,
+							rsinfo, rowcxt);
+	return n;
+}
+
+/*
+ * Nothing was readable: wait up to wait_ms for a commit, re-reading with a
+ * fresh snapshot after each wake-up.  Sleeps on the first partition's
+ * condition variable; with several partitions (or on a standby) it also
+ * re-checks every STANDBY_POLL_MS.
+ */
+void
+LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
+			const LogOffset *froms, int64 max_records, int32 wait_ms,
+			ReturnSetInfo *rsinfo, MemoryContext rowcxt)
+{
+	Relation	rel;
+	Oid			relid;
+	LogPartSlot *slot;
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
 
+	if (nparts == 0 || wait_ms <= 0 || IsolationUsesXactSnapshot())
+		return;
+	LogextRequirePreload();
+	rel = LogOpenSegment(log, parts[0], -1, AccessShareLock);
+	relid = RelationGetRelid(rel);
+	slot = LogSlotGet(relid);
 	relation_close(rel, AccessShareLock);
-	LogWaitBegin(relid, from);
+
+	LogWaitBegin(relid, froms[0]);
 	PG_TRY();
 	{
 		ConditionVariablePrepareToSleep(&slot->cv);
@@ -173,15 +200,15 @@ wait_and_read(LogCacheEntry **log, int32 partition, LogOffset from,
 			int64		n;
 			long		timeout;
 
-			n = read_partition(log, partition, from, max_records, snap,
-							   rsinfo, rowcxt);
+			n = LogReadPartitions(log, nparts, parts, froms, max_records, snap,
+								  rsinfo, rowcxt);
 			UnregisterSnapshot(snap);
 			if (n > 0)
 				break;
 			timeout = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 			if (timeout <= 0)
 				break;
-			if (RecoveryInProgress())
+			if (nparts > 1 || RecoveryInProgress())
 				timeout = Min(timeout, STANDBY_POLL_MS);
 			ConditionVariableTimedSleep(&slot->cv, timeout, PG_WAIT_EXTENSION);
 		}
@@ -192,6 +219,20 @@ wait_and_read(LogCacheEntry **log, int32 partition, LogOffset from,
 		LogWaitEnd();
 	}
 	PG_END_TRY();
+}
+
+/* check the common arguments of log_read and log_read_group */
+void
+LogReadCheckArgs(int64 max_records, int32 wait_ms)
+{
+	if (max_records <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_records must be positive, not " INT64_FORMAT, max_records)));
+	if (wait_ms < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wait_ms must not be negative, not %d", wait_ms)));
 }
 
 PG_FUNCTION_INFO_V1(log_read);
@@ -223,14 +264,7 @@ log_read(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("offset " INT64_FORMAT " is negative", from),
 				 errhint("Offsets start at 0.")));
-	if (max_records <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_records must be positive, not " INT64_FORMAT, max_records)));
-	if (wait_ms < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wait_ms must not be negative, not %d", wait_ms)));
+	LogReadCheckArgs(max_records, wait_ms);
 
 	log = LogCacheLookupText(PG_GETARG_TEXT_PP(0));
 	LogCacheCheckPartition(log, partition);
@@ -239,12 +273,9 @@ log_read(PG_FUNCTION_ARGS)
 								   ALLOCSET_DEFAULT_SIZES);
 
 	if (read_partition(&log, partition, from, max_records, GetActiveSnapshot(),
-					   rsinfo, rowcxt) == 0 &&
-		wait_ms > 0 && !IsolationUsesXactSnapshot())
-	{
-		LogextRequirePreload();
-		wait_and_read(&log, partition, from, max_records, wait_ms, rsinfo, rowcxt);
-	}
+					   rsinfo, rowcxt) == 0)
+		LogReadWait(&log, 1, &partition, &from, max_records, wait_ms, rsinfo,
+					rowcxt);
 	MemoryContextDelete(rowcxt);
 	return (Datum) 0;
 }

@@ -257,3 +257,26 @@ LogLockLog(int32 log_id, LOCKMODE lockmode)
 		elog(ERROR, "catalog table logext.logs is missing");
 	LockDatabaseObject(logs_relid, (Oid) log_id, 0, lockmode);
 }
+
+/* name of the log with this id, palloc'd; NULL if it no longer exists */
+char *
+LogLogName(int32 log_id)
+{
+	Oid			argtypes[1] = {INT4OID};
+	Datum		args[1];
+	char	   *result = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	args[0] = Int32GetDatum(log_id);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT log_name FROM logext.logs WHERE log_id = $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the log catalog");
+	if (SPI_processed > 0)
+		result = MemoryContextStrdup(caller,
+									 SPI_getvalue(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1));
+	SPI_finish();
+	return result;
+}

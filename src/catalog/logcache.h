@@ -43,5 +43,6 @@ extern Relation LogOpenSegment(LogCacheEntry **entry, int partition,
 							   int segno, LOCKMODE lockmode);
 extern void LogCacheCheckPartition(LogCacheEntry *entry, int partition);
 extern void LogLockLog(int32 log_id, LOCKMODE lockmode);
+extern char *LogLogName(int32 log_id);
 
 #endif							/* LOGEXT_CATALOG_LOGCACHE_H */

@@ -51,6 +51,7 @@
 #include "catalog/logcache.h"
 #include "commit/pending.h"
 #include "commit/precommit.h"
+#include "consumer/offsets.h"
 #include "shmem.h"
 #include "wal/xlog.h"
 
@@ -404,6 +405,7 @@ end_of_xact(bool committed)
 		written = NULL;
 	}
 	LogPendingForget();
+	LogOffsetsEndXact();
 }
 
 static void
@@ -413,6 +415,7 @@ log_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 			precommit_write();
+			LogOffsetsPreCommit();
 			break;
 		case XACT_EVENT_PRE_PREPARE:
 			if (!LogPendingIsEmpty())
@@ -441,9 +444,11 @@ log_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	{
 		case SUBXACT_EVENT_ABORT_SUB:
 			LogPendingSubAbort(mySubid);
+			LogOffsetsSubAbort(mySubid);
 			break;
 		case SUBXACT_EVENT_COMMIT_SUB:
 			LogPendingSubCommit(mySubid, parentSubid);
+			LogOffsetsSubCommit(mySubid, parentSubid);
 			break;
 		default:
 			break;

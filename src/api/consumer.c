@@ -1,0 +1,390 @@
+/*-------------------------------------------------------------------------
+ *
+ * consumer.c
+ *	  SQL functions of consumer groups: committing and reading offsets,
+ *	  reading from the committed position, membership, and the data behind
+ *	  the logext.consumer_groups and logext.group_members views.
+ *
+ * Offsets are committed in the caller's transaction (consumer/offsets.c),
+ * so a transaction that reads a batch with log_read_group(), writes its
+ * results (tables, or log_append to another log) and calls log_commit()
+ * either commits all of it or none: exactly-once consume-transform-produce.
+ *
+ * Copyright (c) 2026, logext developers
+ *
+ * src/api/consumer.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "api/read.h"
+#include "catalog/logcache.h"
+#include "consumer/group.h"
+#include "consumer/offsets.h"
+#include "shmem.h"
+
+static char *
+text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+static char *
+group_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *group = text_arg(fcinfo, argno, "consumer group name");
+
+	LogCheckGroupName(group);
+	return group;
+}
+
+static LogCacheEntry *
+log_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *name = text_arg(fcinfo, argno, "log name");
+
+	return LogCacheLookup(name);
+}
+
+static int32
+partition_arg(FunctionCallInfo fcinfo, int argno, LogCacheEntry *log)
+{
+	int32		partition;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("partition must not be null")));
+	partition = PG_GETARG_INT32(argno);
+	LogCacheCheckPartition(log, partition);
+	return partition;
+}
+
+/* first offset still in the partition, and the next one to be written */
+static void
+partition_bounds(LogCacheEntry **log, int32 partition, LogOffset *first,
+				 LogOffset *next)
+{
+	Relation	rel = LogOpenSegment(log, partition, -1, AccessShareLock);
+
+	*first = (*log)->parts[partition].segments[0].base_offset;
+	*next = LogSegmentNextOffset(rel);
+	relation_close(rel, AccessShareLock);
+}
+
+/* where a group reads a partition from: its committed offset or earliest */
+static LogOffset
+group_position(const char *group, LogCacheEntry **log, int32 partition)
+{
+	LogOffset	committed;
+	LogOffset	first;
+	LogOffset	next;
+
+	partition_bounds(log, partition, &first, &next);
+	if (LogOffsetsGet(group, (*log)->log_id, partition, &committed))
+		return Max(committed, first);
+	return first;
+}
+
+static void
+commit_offset(const char *group, LogCacheEntry *log, int32 partition,
+			  LogOffset next_offset, bool allow_backwards)
+{
+	LogOffset	first;
+	LogOffset	end;
+	LogOffset	current;
+
+	LogextRequirePreload();
+	PreventCommandIfReadOnly("log_commit()");
+	PreventCommandDuringRecovery("log_commit()");
+	if (next_offset < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("offset " INT64_FORMAT " is negative", next_offset)));
+	LogOffsetsLockKey(group, log->log_id, partition);
+	partition_bounds(&log, partition, &first, &end);
+	if (next_offset > end)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("offset " INT64_FORMAT " is beyond the end of partition %d of log \"%s\"",
+						next_offset, partition, log->name),
+				 errdetail("The next offset to be written is " INT64_FORMAT ".", end)));
+	if (!allow_backwards &&
+		LogOffsetsGet(group, log->log_id, partition, &current) &&
+		next_offset < current)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot move the committed offset of group \"%s\" on partition %d of log \"%s\" back from " INT64_FORMAT " to " INT64_FORMAT,
+						group, partition, log->name, current, next_offset),
+				 errhint("Use logext.log_reset_offsets() to rewind a group.")));
+	LogOffsetsCommit(group, log, partition, next_offset);
+}
+
+PG_FUNCTION_INFO_V1(log_commit);
+Datum
+log_commit(PG_FUNCTION_ARGS)
+{
+	char	   *group = group_arg(fcinfo, 0);
+	LogCacheEntry *log = log_arg(fcinfo, 1);
+	int32		partition = partition_arg(fcinfo, 2, log);
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("next_offset must not be null")));
+	commit_offset(group, log, partition, PG_GETARG_INT64(3), false);
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(log_committed);
+Datum
+log_committed(PG_FUNCTION_ARGS)
+{
+	char	   *group = group_arg(fcinfo, 0);
+	LogCacheEntry *log = log_arg(fcinfo, 1);
+	int32		partition = partition_arg(fcinfo, 2, log);
+	LogOffset	value;
+
+	if (!LogOffsetsGet(group, log->log_id, partition, &value))
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(value);
+}
+
+PG_FUNCTION_INFO_V1(log_reset_offsets);
+Datum
+log_reset_offsets(PG_FUNCTION_ARGS)
+{
+	char	   *group = group_arg(fcinfo, 0);
+	LogCacheEntry *log = log_arg(fcinfo, 1);
+	char	   *to = text_arg(fcinfo, 2, "to_position");
+	int32		from_part = 0;
+	int32		to_part = log->nparts - 1;
+	int64		n = 0;
+
+	if (!PG_ARGISNULL(3))
+		from_part = to_part = partition_arg(fcinfo, 3, log);
+	for (int32 p = from_part; p <= to_part; p++)
+	{
+		LogOffset	first;
+		LogOffset	end;
+		LogOffset	target;
+		char	   *endp;
+
+		partition_bounds(&log, p, &first, &end);
+		if (strcmp(to, "earliest") == 0)
+			target = first;
+		else if (strcmp(to, "latest") == 0)
+			target = end;
+		else
+		{
+			errno = 0;
+			target = strtoll(to, &endp, 10);
+			if (errno != 0 || *to == '\0' || *endp != '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid position \"%s\"", to),
+						 errhint("Use 'earliest', 'latest' or an offset.")));
+		}
+		commit_offset(group, log, p, target, true);
+		n++;
+	}
+	PG_RETURN_INT64(n);
+}
+
+PG_FUNCTION_INFO_V1(log_delete_group);
+Datum
+log_delete_group(PG_FUNCTION_ARGS)
+{
+	char	   *group = group_arg(fcinfo, 0);
+	LogGroupOffset *list;
+	int			n = LogOffsetsList(&list);
+	int64		deleted = 0;
+
+	LogextRequirePreload();
+	PreventCommandIfReadOnly("log_delete_group()");
+	for (int i = 0; i < n; i++)
+	{
+		LogCacheEntry *log = NULL;
+		char	   *name;
+
+		if (strcmp(list[i].group, group) != 0)
+			continue;
+		name = LogLogName(list[i].log_id);
+		if (name == NULL)
+			continue;			/* the log was dropped */
+		log = LogCacheLookup(name);
+		LogOffsetsLockKey(group, log->log_id, list[i].partition);
+		LogOffsetsCommit(group, log, list[i].partition, -1);
+		deleted++;
+	}
+	LogGroupRemoveAll(group);
+	PG_RETURN_INT64(deleted);
+}
+
+PG_FUNCTION_INFO_V1(log_read_group);
+Datum
+log_read_group(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *group = group_arg(fcinfo, 0);
+	LogCacheEntry *log = log_arg(fcinfo, 1);
+	const char *me = LogGroupMyMember(group);
+	int64		max_records;
+	int32		wait_ms;
+	int32	   *parts;
+	LogOffset  *froms;
+	int			nparts = 0;
+	char		owner[LOGEXT_MAX_MEMBER_LEN + 1];
+	MemoryContext rowcxt;
+
+	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("max_records and wait_ms must not be null")));
+	max_records = PG_GETARG_INT32(3);
+	wait_ms = PG_GETARG_INT32(4);
+	LogReadCheckArgs(max_records, wait_ms);
+
+	parts = palloc(sizeof(int32) * log->nparts);
+	froms = palloc(sizeof(LogOffset) * log->nparts);
+	if (!PG_ARGISNULL(2))
+	{
+		int32		p = partition_arg(fcinfo, 2, log);
+
+		if (me != NULL && LogGroupOwner(group, p, owner) && strcmp(owner, me) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("partition %d of log \"%s\" is assigned to member \"%s\" of group \"%s\", not to \"%s\"",
+							p, log->name, owner, group, me)));
+		parts[nparts++] = p;
+	}
+	else
+	{
+		for (int32 p = 0; p < log->nparts; p++)
+			if (me == NULL ||
+				(LogGroupOwner(group, p, owner) && strcmp(owner, me) == 0))
+				parts[nparts++] = p;
+	}
+
+	/* the key locks keep other transactions of the group off these */
+	for (int i = 0; i < nparts; i++)
+	{
+		LogOffsetsLockKey(group, log->log_id, parts[i]);
+		froms[i] = group_position(group, &log, parts[i]);
+	}
+
+	InitMaterializedSRF(fcinfo, 0);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "logext read row",
+								   ALLOCSET_DEFAULT_SIZES);
+	if (LogReadPartitions(&log, nparts, parts, froms, max_records,
+						  GetActiveSnapshot(), rsinfo, rowcxt) == 0)
+		LogReadWait(&log, nparts, parts, froms, max_records, wait_ms, rsinfo,
+					rowcxt);
+	MemoryContextDelete(rowcxt);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(log_join);
+Datum
+log_join(PG_FUNCTION_ARGS)
+{
+	char	   *group = group_arg(fcinfo, 0);
+	char	   *member = text_arg(fcinfo, 1, "member id");
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("session timeout must not be null")));
+	LogGroupJoin(group, member, PG_GETARG_INT32(2));
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(log_heartbeat);
+Datum
+log_heartbeat(PG_FUNCTION_ARGS)
+{
+	char	   *group = group_arg(fcinfo, 0);
+	char	   *member = text_arg(fcinfo, 1, "member id");
+
+	PG_RETURN_BOOL(LogGroupHeartbeat(group, member));
+}
+
+PG_FUNCTION_INFO_V1(log_leave);
+Datum
+log_leave(PG_FUNCTION_ARGS)
+{
+	char	   *group = group_arg(fcinfo, 0);
+	char	   *member = text_arg(fcinfo, 1, "member id");
+
+	PG_RETURN_BOOL(LogGroupLeave(group, member));
+}
+
+/* (group, log_id, partition, committed offset, owner) for the view */
+PG_FUNCTION_INFO_V1(log_group_offsets);
+Datum
+log_group_offsets(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LogGroupOffset *list;
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	n = LogOffsetsList(&list);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {false};
+		char		owner[LOGEXT_MAX_MEMBER_LEN + 1];
+
+		values[0] = CStringGetTextDatum(list[i].group);
+		values[1] = Int32GetDatum(list[i].log_id);
+		values[2] = Int32GetDatum(list[i].partition);
+		values[3] = Int64GetDatum(list[i].next_offset);
+		if (LogGroupOwner(list[i].group, list[i].partition, owner))
+			values[4] = CStringGetTextDatum(owner);
+		else
+			nulls[4] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(log_group_members);
+Datum
+log_group_members(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LogMemberInfo *list;
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	n = LogGroupMembers(&list);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[6];
+		bool		nulls[6] = {false};
+
+		values[0] = CStringGetTextDatum(list[i].group);
+		values[1] = CStringGetTextDatum(list[i].member);
+		values[2] = Int32GetDatum(list[i].pid);
+		values[3] = TimestampTzGetDatum(list[i].joined_at);
+		values[4] = TimestampTzGetDatum(list[i].last_heartbeat);
+		values[5] = Int32GetDatum(list[i].session_timeout_ms);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

@@ -1,0 +1,341 @@
+/*-------------------------------------------------------------------------
+ *
+ * group.c
+ *	  Consumer group membership and partition assignment, in shared memory.
+ *
+ * Members join a group with a member id and a session timeout and keep
+ * their membership by heart-beating; a member that stops heart-beating
+ * for longer than its timeout is removed by the maintenance worker
+ * (worker/maintenance.c) and its partitions go to the others.  Like
+ * Kafka's group coordinator state, membership is not persistent: after a
+ * restart members join again.  Keeping it out of tables means heartbeats
+ * create no dead tuples.
+ *
+ * Assignment is a pure function of the live members: sort them by member
+ * id; partition p of any log belongs to member p mod n.  So each partition
+ * has exactly one owner at a time, every member computes the same answer,
+ * and a change of membership moves partitions at once.  Two members never
+ * consume a partition concurrently even during such a move, because
+ * log_read_group()/log_commit() take the (group, log, partition) key lock
+ * (consumer/offsets.c) until their transaction ends.
+ *
+ * Copyright (c) 2026, logext developers
+ *
+ * src/consumer/group.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "consumer/group.h"
+
+#define MAX_MEMBERS		1024
+
+typedef struct MemberSlot
+{
+	bool		in_use;
+	Oid			dbid;
+	LogMemberInfo info;
+} MemberSlot;
+
+typedef struct MemberTable
+{
+	MemberSlot	slots[MAX_MEMBERS];
+} MemberTable;
+
+static MemberTable *members = NULL;
+static LWLock *members_lock = NULL;
+
+/* this session's member id per group, for log_read_group() */
+typedef struct MyMembership
+{
+	char		group[LOGEXT_MAX_GROUP_LEN + 1];
+	char		member[LOGEXT_MAX_MEMBER_LEN + 1];
+} MyMembership;
+
+static List *my_memberships = NIL;	/* in TopMemoryContext */
+
+void
+LogGroupShmemRequest(void)
+{
+	RequestAddinShmemSpace(sizeof(MemberTable));
+	RequestNamedLWLockTranche("logext_members", 1);
+}
+
+void
+LogGroupShmemStartup(void)
+{
+	bool		found;
+
+	members = ShmemInitStruct("logext group members", sizeof(MemberTable), &found);
+	if (!found)
+		memset(members, 0, sizeof(MemberTable));
+	members_lock = &(GetNamedLWLockTranche("logext_members"))->lock;
+}
+
+static void
+check_member_name(const char *member)
+{
+	size_t		len = strlen(member);
+
+	if (len == 0 || len > LOGEXT_MAX_MEMBER_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("invalid member id \"%s\"", member),
+				 errdetail("A member id is 1 to %d bytes long.", LOGEXT_MAX_MEMBER_LEN)));
+}
+
+static bool
+expired(const MemberSlot *m, TimestampTz now)
+{
+	return TimestampDifferenceExceeds(m->info.last_heartbeat, now,
+									  m->info.session_timeout_ms);
+}
+
+/* members lock held */
+static MemberSlot *
+find_member(const char *group, const char *member)
+{
+	for (int i = 0; i < MAX_MEMBERS; i++)
+	{
+		MemberSlot *m = &members->slots[i];
+
+		if (m->in_use && m->dbid == MyDatabaseId &&
+			strcmp(m->info.group, group) == 0 &&
+			strcmp(m->info.member, member) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+static void
+remember(const char *group, const char *member, bool add)
+{
+	ListCell   *lc;
+	MyMembership *mm;
+	MemoryContext old;
+
+	foreach(lc, my_memberships)
+	{
+		mm = lfirst(lc);
+		if (strcmp(mm->group, group) == 0)
+		{
+			my_memberships = foreach_delete_current(my_memberships, lc);
+			pfree(mm);
+		}
+	}
+	if (!add)
+		return;
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	mm = palloc(sizeof(MyMembership));
+	strlcpy(mm->group, group, sizeof(mm->group));
+	strlcpy(mm->member, member, sizeof(mm->member));
+	my_memberships = lappend(my_memberships, mm);
+	MemoryContextSwitchTo(old);
+}
+
+void
+LogGroupJoin(const char *group, const char *member, int timeout_ms)
+{
+	MemberSlot *m;
+	TimestampTz now = GetCurrentTimestamp();
+
+	LogextRequirePreload();
+	LogCheckGroupName(group);
+	check_member_name(member);
+	if (timeout_ms < 100 || timeout_ms > 3600 * 1000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("session timeout must be between 100 ms and 1 hour, not %d ms",
+						timeout_ms)));
+
+	LWLockAcquire(members_lock, LW_EXCLUSIVE);
+	m = find_member(group, member);
+	for (int i = 0; m == NULL && i < MAX_MEMBERS; i++)
+		if (!members->slots[i].in_use)
+		{
+			m = &members->slots[i];
+			memset(m, 0, sizeof(MemberSlot));
+			m->in_use = true;
+			m->dbid = MyDatabaseId;
+			strlcpy(m->info.group, group, sizeof(m->info.group));
+			strlcpy(m->info.member, member, sizeof(m->info.member));
+			m->info.joined_at = now;
+		}
+	if (m == NULL)
+	{
+		LWLockRelease(members_lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("too many consumer group members"),
+				 errdetail("At most %d members can be joined at once.", MAX_MEMBERS)));
+	}
+	m->info.pid = MyProcPid;
+	m->info.last_heartbeat = now;
+	m->info.session_timeout_ms = timeout_ms;
+	LWLockRelease(members_lock);
+	remember(group, member, true);
+}
+
+/* false if the member is not (or no longer) in the group */
+bool
+LogGroupHeartbeat(const char *group, const char *member)
+{
+	MemberSlot *m;
+	TimestampTz now = GetCurrentTimestamp();
+	bool		ok = false;
+
+	LogextRequirePreload();
+	LWLockAcquire(members_lock, LW_EXCLUSIVE);
+	m = find_member(group, member);
+	if (m != NULL && !expired(m, now))
+	{
+		m->info.last_heartbeat = now;
+		m->info.pid = MyProcPid;
+		ok = true;
+	}
+	LWLockRelease(members_lock);
+	return ok;
+}
+
+bool
+LogGroupLeave(const char *group, const char *member)
+{
+	MemberSlot *m;
+
+	LogextRequirePreload();
+	LWLockAcquire(members_lock, LW_EXCLUSIVE);
+	m = find_member(group, member);
+	if (m != NULL)
+		m->in_use = false;
+	LWLockRelease(members_lock);
+	remember(group, member, false);
+	return m != NULL;
+}
+
+int
+LogGroupRemoveAll(const char *group)
+{
+	int			n = 0;
+
+	LogextRequirePreload();
+	LWLockAcquire(members_lock, LW_EXCLUSIVE);
+	for (int i = 0; i < MAX_MEMBERS; i++)
+	{
+		MemberSlot *m = &members->slots[i];
+
+		if (m->in_use && m->dbid == MyDatabaseId && strcmp(m->info.group, group) == 0)
+		{
+			m->in_use = false;
+			n++;
+		}
+	}
+	LWLockRelease(members_lock);
+	remember(group, "", false);
+	return n;
+}
+
+/* the member id this session joined the group with, or NULL */
+const char *
+LogGroupMyMember(const char *group)
+{
+	ListCell   *lc;
+
+	foreach(lc, my_memberships)
+	{
+		MyMembership *mm = lfirst(lc);
+
+		if (strcmp(mm->group, group) == 0)
+			return mm->member;
+	}
+	return NULL;
+}
+
+static int
+member_cmp(const void *a, const void *b)
+{
+	return strcmp(((const LogMemberInfo *) a)->member,
+				  ((const LogMemberInfo *) b)->member);
+}
+
+/*
+ * Owner of a partition: copies the member id into owner
+ * (LOGEXT_MAX_MEMBER_LEN + 1 bytes).  False if the group has no live
+ * member.
+ */
+bool
+LogGroupOwner(const char *group, int32 partition, char *owner)
+{
+	LogMemberInfo *live = palloc(sizeof(LogMemberInfo) * MAX_MEMBERS);
+	int			n = 0;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (members == NULL)
+		return false;
+	LWLockAcquire(members_lock, LW_SHARED);
+	for (int i = 0; i < MAX_MEMBERS; i++)
+	{
+		MemberSlot *m = &members->slots[i];
+
+		if (m->in_use && m->dbid == MyDatabaseId &&
+			strcmp(m->info.group, group) == 0 && !expired(m, now))
+			live[n++] = m->info;
+	}
+	LWLockRelease(members_lock);
+	if (n > 0)
+	{
+		qsort(live, n, sizeof(LogMemberInfo), member_cmp);
+		strlcpy(owner, live[partition % n].member, LOGEXT_MAX_MEMBER_LEN + 1);
+	}
+	pfree(live);
+	return n > 0;
+}
+
+/* every member of this database, palloc'd */
+int
+LogGroupMembers(LogMemberInfo **list)
+{
+	int			n = 0;
+
+	*list = palloc(sizeof(LogMemberInfo) * MAX_MEMBERS);
+	if (members == NULL)
+		return 0;
+	LWLockAcquire(members_lock, LW_SHARED);
+	for (int i = 0; i < MAX_MEMBERS; i++)
+		if (members->slots[i].in_use && members->slots[i].dbid == MyDatabaseId)
+			(*list)[n++] = members->slots[i].info;
+	LWLockRelease(members_lock);
+	return n;
+}
+
+/* remove members past their session timeout (maintenance worker) */
+int
+LogGroupExpire(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int			n = 0;
+
+	LWLockAcquire(members_lock, LW_EXCLUSIVE);
+	for (int i = 0; i < MAX_MEMBERS; i++)
+	{
+		MemberSlot *m = &members->slots[i];
+
+		if (m->in_use && expired(m, now))
+		{
+			m->in_use = false;
+			n++;
+			ereport(LOG,
+					(errmsg("logext: member \"%s\" of consumer group \"%s\" expired after %d ms without heartbeat",
+							m->info.member, m->info.group, m->info.session_timeout_ms)));
+		}
+	}
+	LWLockRelease(members_lock);
+	return n;
+}

@@ -1,0 +1,42 @@
+/*-------------------------------------------------------------------------
+ *
+ * group.h
+ *	  Consumer group membership and partition assignment.
+ *
+ * src/consumer/group.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_CONSUMER_GROUP_H
+#define LOGEXT_CONSUMER_GROUP_H
+
+#include "datatype/timestamp.h"
+
+#include "consumer/offsets.h"
+
+#define LOGEXT_MAX_MEMBER_LEN	100
+
+typedef struct LogMemberInfo
+{
+	char		group[LOGEXT_MAX_GROUP_LEN + 1];
+	char		member[LOGEXT_MAX_MEMBER_LEN + 1];
+	int			pid;
+	TimestampTz joined_at;
+	TimestampTz last_heartbeat;
+	int			session_timeout_ms;
+} LogMemberInfo;
+
+extern void LogGroupShmemRequest(void);
+extern void LogGroupShmemStartup(void);
+
+extern void LogGroupJoin(const char *group, const char *member, int timeout_ms);
+extern bool LogGroupHeartbeat(const char *group, const char *member);
+extern bool LogGroupLeave(const char *group, const char *member);
+extern int	LogGroupRemoveAll(const char *group);
+extern const char *LogGroupMyMember(const char *group);
+extern bool LogGroupOwner(const char *group, int32 partition,
+						  char *owner);
+extern int	LogGroupMembers(LogMemberInfo **members);
+extern int	LogGroupExpire(void);
+
+#endif							/* LOGEXT_CONSUMER_GROUP_H */

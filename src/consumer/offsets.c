@@ -1,0 +1,530 @@
+/*-------------------------------------------------------------------------
+ *
+ * offsets.c
+ *	  Committed consumer-group offsets, stored without dead tuples.
+ *
+ * A commit of (group, log, partition) -> next offset is a record appended
+ * to the internal log "__consumer_offsets" (key: the group name; value:
+ * log id, partition and offset), so it is transactional, WAL-logged,
+ * replayed by standbys and creates no dead tuple: a held snapshot cannot
+ * bloat or slow it.  Kafka keeps its offsets the same way.
+ *
+ * The latest value per key is cached in a shared hash as a short list of
+ * versions (xid, offset).  A version is added at pre-commit, after the
+ * record has been written, and never at COMMIT (that must not fail).
+ * Readers resolve versions newest first: in progress -> skip, committed ->
+ * the answer, aborted -> skip.  So a read returns the latest committed
+ * offset (like SELECT ... FOR UPDATE, not snapshot-bound); with the key
+ * lock below that is what a consume-transform-produce transaction needs.
+ * Versions older than the newest committed one, and aborted ones, are
+ * pruned when a version is added; the key lock allows at most one
+ * uncommitted version per key at a time, so the list stays short.
+ *
+ * The cache is rebuilt per database, on first use after start-up, by one
+ * scan of the offsets log.  The backend's own uncommitted commits are kept
+ * locally (subtransaction-aware) so that a transaction reads its own.
+ *
+ * Key lock: log_commit() and log_read_group() take a heavyweight
+ * ExclusiveLock on (group, log, partition) until the end of the
+ * transaction, so two transactions never consume the same partition for
+ * the same group at once: the second waits and then sees the first's
+ * committed offset.  That is what makes consume-transform-produce
+ * exactly-once.
+ *
+ * Lock order: catalog and relation locks first, then the offsets LWLock;
+ * nothing waits for a heavyweight lock while holding it.
+ *
+ * Copyright (c) 2026, logext developers
+ *
+ * src/consumer/offsets.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "common/hashfn.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/lmgr.h"
+#include "storage/lwlock.h"
+#include "storage/procarray.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "am/cursor.h"
+#include "commit/pending.h"
+#include "consumer/offsets.h"
+
+#define OFFSET_VERSIONS		4
+#define LOADED_MARKER		(-1)	/* log_id of the per-database marker */
+#define NO_OFFSET			(-1)	/* value of a deleted (reset) key */
+
+typedef struct OffsetKey
+{
+	Oid			dbid;
+	Oid			olog;			/* first segment of the offsets log: keeps
+								 * apart a re-created extension's offsets */
+	int32		log_id;
+	int32		partition;
+	char		group[LOGEXT_MAX_GROUP_LEN + 1];
+} OffsetKey;
+
+typedef struct OffsetVersion
+{
+	TransactionId xid;
+	LogOffset	value;
+} OffsetVersion;
+
+typedef struct OffsetEntry
+{
+	OffsetKey	key;
+	int			nversions;
+	OffsetVersion versions[OFFSET_VERSIONS];	/* oldest first */
+} OffsetEntry;
+
+/* value of a record in the offsets log */
+typedef struct OffsetRecord
+{
+	int32		log_id;
+	int32		partition;
+	LogOffset	next_offset;
+} OffsetRecord;
+
+/* an uncommitted commit of this backend */
+typedef struct PendingOffset
+{
+	OffsetKey	key;
+	LogOffset	value;
+	SubTransactionId subid;
+} PendingOffset;
+
+static HTAB *offsets_hash = NULL;
+static LWLock *offsets_lock = NULL;
+static List *pending_offsets = NIL;	/* in TopTransactionContext */
+
+void
+LogOffsetsShmemRequest(void)
+{
+	RequestAddinShmemSpace(hash_estimate_size(logext_max_group_offsets,
+											  sizeof(OffsetEntry)));
+	RequestNamedLWLockTranche("logext_offsets", 1);
+}
+
+void
+LogOffsetsShmemStartup(void)
+{
+	HASHCTL		info;
+
+	info.keysize = sizeof(OffsetKey);
+	info.entrysize = sizeof(OffsetEntry);
+	offsets_hash = ShmemInitHash("logext group offsets",
+								 logext_max_group_offsets,
+								 logext_max_group_offsets,
+								 &info, HASH_ELEM | HASH_BLOBS);
+	offsets_lock = &(GetNamedLWLockTranche("logext_offsets"))->lock;
+}
+
+void
+LogCheckGroupName(const char *group)
+{
+	size_t		len = strlen(group);
+
+	if (len == 0 || len > LOGEXT_MAX_GROUP_LEN ||
+		strspn(group, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("invalid consumer group name \"%s\"", group),
+				 errdetail("A group name is 1 to %d characters from A-Z, a-z, 0-9, \".\", \"_\" and \"-\".",
+						   LOGEXT_MAX_GROUP_LEN)));
+}
+
+/* relation of the offsets log's first segment, validated */
+static Oid
+offsets_log_relid(void)
+{
+	LogCacheEntry *log = LogCacheLookup(LOGEXT_OFFSETS_LOG);
+	Relation	rel = LogOpenSegment(&log, 0, 0, AccessShareLock);
+	Oid			relid = RelationGetRelid(rel);
+
+	relation_close(rel, AccessShareLock);
+	return relid;
+}
+
+static void
+make_key_in(OffsetKey *key, Oid olog, const char *group, int32 log_id,
+			int32 partition)
+{
+	memset(key, 0, sizeof(OffsetKey));
+	key->dbid = MyDatabaseId;
+	key->olog = olog;
+	key->log_id = log_id;
+	key->partition = partition;
+	strlcpy(key->group, group, sizeof(key->group));
+}
+
+void
+LogOffsetsLockKey(const char *group, int32 log_id, int32 partition)
+{
+	Oid			classid = get_relname_relid("segments",
+											get_namespace_oid("logext", false));
+	uint32		h = hash_bytes((const unsigned char *) group, strlen(group));
+
+	LockDatabaseObject(classid, h ^ (uint32) log_id, (uint16) partition,
+					   ExclusiveLock);
+}
+
+static void
+make_key(OffsetKey *key, const char *group, int32 log_id, int32 partition)
+{
+	make_key_in(key, offsets_log_relid(), group, log_id, partition);
+}
+
+/*
+ * Drop aborted versions and those older than the newest committed one.
+ */
+static void
+prune(OffsetEntry *entry)
+{
+	int			newest_committed = -1;
+	int			n = 0;
+
+	for (int i = 0; i < entry->nversions; i++)
+	{
+		TransactionId xid = entry->versions[i].xid;
+
+		if (TransactionIdIsInProgress(xid))
+			continue;
+		if (TransactionIdDidCommit(xid))
+			newest_committed = i;
+		else
+			entry->versions[i].xid = InvalidTransactionId;	/* aborted */
+	}
+	for (int i = Max(newest_committed, 0); i < entry->nversions; i++)
+		if (TransactionIdIsValid(entry->versions[i].xid))
+			entry->versions[n++] = entry->versions[i];
+	entry->nversions = n;
+}
+
+/* add a version; offsets lock held exclusively */
+static void
+add_version(const OffsetKey *key, TransactionId xid, LogOffset value)
+{
+	bool		found;
+	OffsetEntry *entry = hash_search(offsets_hash, key, HASH_ENTER_NULL, &found);
+
+	if (entry == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("too many consumer group offsets"),
+				 errhint("Increase logext.max_group_offsets and restart the server.")));
+	if (!found)
+		entry->nversions = 0;
+	for (int i = 0; i < entry->nversions; i++)
+		if (entry->versions[i].xid == xid)
+		{
+			entry->versions[i].value = value;
+			return;
+		}
+	prune(entry);
+	if (entry->nversions == OFFSET_VERSIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("too many uncommitted offset commits for group \"%s\"",
+						key->group)));
+	entry->versions[entry->nversions].xid = xid;
+	entry->versions[entry->nversions].value = value;
+	entry->nversions++;
+}
+
+/* the latest committed value among versions; false if none */
+static bool
+resolve(const OffsetVersion *versions, int n, LogOffset *value)
+{
+	for (int i = n - 1; i >= 0; i--)
+	{
+		TransactionId xid = versions[i].xid;
+
+		if (TransactionIdIsCurrentTransactionId(xid))
+		{
+			*value = versions[i].value;
+			return *value != NO_OFFSET;
+		}
+		if (TransactionIdIsInProgress(xid))
+			continue;
+		if (TransactionIdDidCommit(xid))
+		{
+			*value = versions[i].value;
+			return *value != NO_OFFSET;
+		}
+	}
+	return false;
+}
+
+/*
+ * Build this database's part of the cache from the offsets log, once.
+ */
+static void
+ensure_loaded(void)
+{
+	OffsetKey	marker;
+	bool		found;
+	LogCacheEntry *log;
+	List	   *rels = NIL;
+	ListCell   *lc;
+
+	LogextRequirePreload();
+	make_key(&marker, "", LOADED_MARKER, 0);
+	LWLockAcquire(offsets_lock, LW_SHARED);
+	found = hash_search(offsets_hash, &marker, HASH_FIND, NULL) != NULL;
+	LWLockRelease(offsets_lock);
+	if (found)
+		return;
+
+	/* relation locks before the LWLock */
+	log = LogCacheLookup(LOGEXT_OFFSETS_LOG);
+	for (int s = 0; s < log->parts[0].nsegments; s++)
+	{
+		Relation	rel = LogOpenSegment(&log, 0, s, AccessShareLock);
+
+		if (rel)
+			rels = lappend(rels, rel);
+	}
+
+	LWLockAcquire(offsets_lock, LW_EXCLUSIVE);
+	if (hash_search(offsets_hash, &marker, HASH_FIND, NULL) == NULL)
+	{
+		foreach(lc, rels)
+		{
+			LogCursor	c;
+			LogRecordHeader hdr;
+
+			LogCursorInit(&c, (Relation) lfirst(lc), NULL);
+			while (LogCursorPeek(&c, &hdr))
+			{
+				bool		live = (hdr.flags & LOG_REC_INVALID) == 0 &&
+				((hdr.flags & (LOG_REC_FROZEN | LOG_REC_COMMITTED)) != 0 ||
+				 TransactionIdIsInProgress(hdr.xid) ||
+				 TransactionIdDidCommit(hdr.xid));
+
+				if (live)
+				{
+					LogRecordData rec;
+					OffsetRecord orec;
+					OffsetKey	key;
+					char	   *group;
+
+					LogCursorReadRecord(&c, &hdr, &rec);
+					if (rec.key == NULL || VARSIZE(rec.value) - VARHDRSZ != sizeof(OffsetRecord))
+						ereport(ERROR,
+								(errcode(ERRCODE_DATA_CORRUPTED),
+								 errmsg("invalid record at offset " INT64_FORMAT " of the consumer offsets log",
+										hdr.offset)));
+					memcpy(&orec, VARDATA(rec.value), sizeof(OffsetRecord));
+					group = text_to_cstring(rec.key);
+					make_key_in(&key, marker.olog, group, orec.log_id,
+								orec.partition);
+					add_version(&key,
+								(hdr.flags & LOG_REC_FROZEN) ? FrozenTransactionId : hdr.xid,
+								orec.next_offset);
+					pfree(group);
+					pfree(rec.key);
+					pfree(rec.value);
+				}
+				LogCursorUnlock(&c);
+				LogCursorAdvance(&c, &hdr);
+			}
+			LogCursorEnd(&c);
+		}
+		hash_search(offsets_hash, &marker, HASH_ENTER, &found);
+	}
+	LWLockRelease(offsets_lock);
+
+	foreach(lc, rels)
+		relation_close((Relation) lfirst(lc), AccessShareLock);
+}
+
+/*
+ * The committed offset of a key (or this transaction's own uncommitted
+ * one); false if there is none.
+ */
+bool
+LogOffsetsGet(const char *group, int32 log_id, int32 partition,
+			  LogOffset *next_offset)
+{
+	OffsetKey	key;
+	OffsetEntry *entry;
+	OffsetVersion versions[OFFSET_VERSIONS];
+	int			n = 0;
+	ListCell   *lc;
+	PendingOffset *mine = NULL;
+
+	make_key(&key, group, log_id, partition);
+	foreach(lc, pending_offsets)
+	{
+		PendingOffset *p = lfirst(lc);
+
+		if (memcmp(&p->key, &key, sizeof(OffsetKey)) == 0)
+			mine = p;
+	}
+	if (mine != NULL)
+	{
+		*next_offset = mine->value;
+		return mine->value != NO_OFFSET;
+	}
+
+	ensure_loaded();
+	LWLockAcquire(offsets_lock, LW_SHARED);
+	entry = hash_search(offsets_hash, &key, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		n = entry->nversions;
+		memcpy(versions, entry->versions, sizeof(OffsetVersion) * n);
+	}
+	LWLockRelease(offsets_lock);
+	return resolve(versions, n, next_offset);
+}
+
+/*
+ * Commit next_offset for (group, log, partition) in the current
+ * transaction; NO_OFFSET deletes it.  The caller has validated the values
+ * and holds the key lock.
+ */
+void
+LogOffsetsCommit(const char *group, LogCacheEntry *log, int32 partition,
+				 LogOffset next_offset)
+{
+	LogCacheEntry *olog = LogCacheLookup(LOGEXT_OFFSETS_LOG);
+	OffsetRecord orec;
+	PendingOffset *p;
+	MemoryContext old;
+
+	orec.log_id = log->log_id;
+	orec.partition = partition;
+	orec.next_offset = next_offset;
+	LogPendingAppend(olog, 0, group, strlen(group), NULL, (char *) &orec,
+					 sizeof(OffsetRecord));
+
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	p = palloc(sizeof(PendingOffset));
+	make_key(&p->key, group, log->log_id, partition);
+	p->value = next_offset;
+	p->subid = GetCurrentSubTransactionId();
+	pending_offsets = lappend(pending_offsets, p);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Every committed offset of this database (for logext.consumer_groups),
+ * palloc'd.
+ */
+int
+LogOffsetsList(LogGroupOffset **list)
+{
+	HASH_SEQ_STATUS seq;
+	OffsetEntry *entry;
+	OffsetEntry *copy;
+	int			ncopy = 0;
+	int			n = 0;
+	long		max;
+	Oid			olog = offsets_log_relid();
+
+	ensure_loaded();
+	LWLockAcquire(offsets_lock, LW_SHARED);
+	max = hash_get_num_entries(offsets_hash);
+	copy = palloc(sizeof(OffsetEntry) * Max(max, 1));
+	hash_seq_init(&seq, offsets_hash);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+		if (entry->key.dbid == MyDatabaseId && entry->key.olog == olog &&
+			entry->key.log_id != LOADED_MARKER)
+			copy[ncopy++] = *entry;
+	LWLockRelease(offsets_lock);
+
+	*list = palloc(sizeof(LogGroupOffset) * Max(ncopy, 1));
+	for (int i = 0; i < ncopy; i++)
+	{
+		LogOffset	value;
+
+		if (!resolve(copy[i].versions, copy[i].nversions, &value))
+			continue;
+		strlcpy((*list)[n].group, copy[i].key.group, sizeof((*list)[n].group));
+		(*list)[n].log_id = copy[i].key.log_id;
+		(*list)[n].partition = copy[i].key.partition;
+		(*list)[n].next_offset = value;
+		n++;
+	}
+	pfree(copy);
+	return n;
+}
+
+/*
+ * Pre-commit, after the offsets records were written: publish this
+ * transaction's versions.
+ */
+void
+LogOffsetsPreCommit(void)
+{
+	TransactionId xid;
+	ListCell   *lc;
+
+	if (pending_offsets == NIL)
+		return;
+	ensure_loaded();
+	xid = GetTopTransactionId();
+	LWLockAcquire(offsets_lock, LW_EXCLUSIVE);
+	foreach(lc, pending_offsets)
+	{
+		PendingOffset *p = lfirst(lc);
+
+		add_version(&p->key, xid, p->value);
+	}
+	LWLockRelease(offsets_lock);
+}
+
+void
+LogOffsetsSubAbort(SubTransactionId subid)
+{
+	List	   *keep = NIL;
+	ListCell   *lc;
+	MemoryContext old;
+
+	if (pending_offsets == NIL)
+		return;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	foreach(lc, pending_offsets)
+	{
+		PendingOffset *p = lfirst(lc);
+
+		if (p->subid < subid)
+			keep = lappend(keep, p);
+	}
+	MemoryContextSwitchTo(old);
+	pending_offsets = keep;
+}
+
+void
+LogOffsetsSubCommit(SubTransactionId subid, SubTransactionId parent)
+{
+	ListCell   *lc;
+
+	foreach(lc, pending_offsets)
+	{
+		PendingOffset *p = lfirst(lc);
+
+		if (p->subid == subid)
+			p->subid = parent;
+	}
+}
+
+/* commit or abort: the list's memory goes with TopTransactionContext */
+void
+LogOffsetsEndXact(void)
+{
+	pending_offsets = NIL;
+}

@@ -1,0 +1,45 @@
+/*-------------------------------------------------------------------------
+ *
+ * offsets.h
+ *	  Committed consumer-group offsets.
+ *
+ * src/consumer/offsets.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_CONSUMER_OFFSETS_H
+#define LOGEXT_CONSUMER_OFFSETS_H
+
+#include "catalog/logcache.h"
+#include "logext.h"
+
+#define LOGEXT_MAX_GROUP_LEN	100
+#define LOGEXT_OFFSETS_LOG		"__consumer_offsets"
+
+/* one committed offset, as listed by logext.consumer_groups */
+typedef struct LogGroupOffset
+{
+	char		group[LOGEXT_MAX_GROUP_LEN + 1];
+	int32		log_id;
+	int32		partition;
+	LogOffset	next_offset;
+} LogGroupOffset;
+
+extern void LogOffsetsShmemRequest(void);
+extern void LogOffsetsShmemStartup(void);
+
+extern void LogCheckGroupName(const char *group);
+extern void LogOffsetsLockKey(const char *group, int32 log_id, int32 partition);
+extern bool LogOffsetsGet(const char *group, int32 log_id, int32 partition,
+						  LogOffset *next_offset);
+extern void LogOffsetsCommit(const char *group, LogCacheEntry *log,
+							 int32 partition, LogOffset next_offset);
+extern int	LogOffsetsList(LogGroupOffset **list);
+
+/* transaction hooks, called from commit/precommit.c */
+extern void LogOffsetsPreCommit(void);
+extern void LogOffsetsSubAbort(SubTransactionId subid);
+extern void LogOffsetsSubCommit(SubTransactionId subid, SubTransactionId parent);
+extern void LogOffsetsEndXact(void);
+
+#endif							/* LOGEXT_CONSUMER_OFFSETS_H */

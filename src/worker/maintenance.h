@@ -1,0 +1,18 @@
+/*-------------------------------------------------------------------------
+ *
+ * maintenance.h
+ *	  The logext maintenance background worker.
+ *
+ * src/worker/maintenance.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_WORKER_MAINTENANCE_H
+#define LOGEXT_WORKER_MAINTENANCE_H
+
+#include "postgres.h"
+
+extern void LogMaintenanceRegister(void);
+extern PGDLLEXPORT void logext_maintenance_main(Datum main_arg);
+
+#endif							/* LOGEXT_WORKER_MAINTENANCE_H */
