@@ -264,6 +264,13 @@ write_target(int t, LogPendingTarget *target, Relation rel,
 		slot_load(slot, rel);
 	first = next = (LogOffset) pg_atomic_read_u64(&slot->next_offset);
 
+	/*
+	 * If the write fails half-way (I/O error, disk full), pages written so
+	 * far stay, so the slot no longer matches the disk: mark it for a reload
+	 * until the write completes.
+	 */
+	slot->initialized = false;
+
 	writer_begin(w, rel, slot);
 	LogPendingScanBegin();
 	while (LogPendingScanNext(&entry_target, &hdr))
@@ -280,6 +287,7 @@ write_target(int t, LogPendingTarget *target, Relation rel,
 
 	slot->tail_blkno = w->blkno;
 	pg_atomic_write_u64(&slot->next_offset, (uint64) next);
+	slot->initialized = true;
 	LogInflightAdd(slot, first);
 	LWLockRelease(&slot->lock);
 
