@@ -13,6 +13,7 @@ OBJS = \
 	src/am/segment.o \
 	src/am/visibility.o \
 	src/am/cursor.o \
+	src/am/writer.o \
 	src/wal/xloginsert.o \
 	src/wal/redo.o \
 	src/wal/desc.o \

@@ -12,9 +12,7 @@
  *	   shared slot; every heavyweight-lock wait happens here;
  *	2. take the partition LWLock; if the slot is new (first use since
  *	   start-up) rebuild next_offset from the segment's last page;
- *	3. copy records into pages: each page is staged outside the critical
- *	   section, then changed under an exclusive buffer lock, WAL-logged and
- *	   stamped in one critical section (STYLE.md rule 21);
+ *	3. copy records into pages (am/writer.c);
  *	4. advance next_offset, note the write as in flight (monitoring), and
  *	   release the LWLock.
  * The WAL flush comes later in RecordTransactionCommit, after the LWLock is
@@ -48,28 +46,12 @@
 #include "utils/timestamp.h"
 
 #include "am/segment.h"
+#include "am/writer.h"
 #include "catalog/logcache.h"
 #include "commit/pending.h"
 #include "commit/precommit.h"
 #include "consumer/offsets.h"
 #include "shmem.h"
-#include "wal/xlog.h"
-
-/* a page being filled by the writer */
-typedef struct PageWriter
-{
-	Relation	rel;
-	LogPartSlot *slot;
-	Buffer		buf;			/* pinned page, or InvalidBuffer */
-	BlockNumber blkno;
-	bool		init;			/* initialise the page at the next flush */
-	uint32		lower;			/* pd_lower on the page */
-	LogOffset	first_offset;	/* special-area values after the flush */
-	uint32		cont_len;
-	uint16		nrecords;
-	uint32		staged;			/* bytes in stage, to go at lower */
-	char		stage[BLCKSZ];
-} PageWriter;
 
 /* what the current transaction wrote at pre-commit */
 typedef struct WrittenState
@@ -86,163 +68,9 @@ static LogPosition *last_positions = NULL;
 static int	last_npositions = 0;
 
 static void
-writer_flush(PageWriter *w)
+pending_read(void *arg, char *dst, uint32 len)
 {
-	xl_logext_append xlrec;
-	Page		page;
-	XLogRecPtr	lsn;
-
-	if (w->staged == 0 && !w->init)
-		return;
-
-	xlrec.first_offset = w->first_offset;
-	xlrec.cont_len = w->cont_len;
-	xlrec.at = (uint16) w->lower;
-	xlrec.nrecords = w->nrecords;
-	xlrec.init = w->init;
-
-	LockBuffer(w->buf, BUFFER_LOCK_EXCLUSIVE);
-	page = BufferGetPage(w->buf);
-	if (w->init ? !PageIsNew(page) : ((PageHeader) page)->pd_lower != w->lower)
-		elog(ERROR, "log segment \"%s\" block %u changed under the partition lock",
-			 RelationGetRelationName(w->rel), w->blkno);
-
-	START_CRIT_SECTION();
-	if (w->init)
-		LogInitDataPage(page);
-	memcpy((char *) page + w->lower, w->stage, w->staged);
-	((PageHeader) page)->pd_lower = w->lower + w->staged;
-	LogPageGetOpaque(page)->first_offset = w->first_offset;
-	LogPageGetOpaque(page)->cont_len = w->cont_len;
-	LogPageGetOpaque(page)->nrecords = w->nrecords;
-	MarkBufferDirty(w->buf);
-	lsn = LogXLogAppend(w->buf, &xlrec, w->stage, w->staged);
-	PageSetLSN(page, lsn);
-	END_CRIT_SECTION();
-
-	LockBuffer(w->buf, BUFFER_LOCK_UNLOCK);
-	w->lower += w->staged;
-	w->staged = 0;
-	w->init = false;
-}
-
-/*
- * Move to a fresh page: the first new page after the data (left by a crash)
- * or a new block.  Only the holder of the partition lock extends a segment.
- */
-static void
-writer_new_page(PageWriter *w)
-{
-	BlockNumber blkno = w->slot->next_fresh_blkno;
-
-	writer_flush(w);
-	if (BufferIsValid(w->buf))
-		ReleaseBuffer(w->buf);
-
-	if (blkno < RelationGetNumberOfBlocks(w->rel))
-		w->buf = ReadBuffer(w->rel, blkno);
-	else
-	{
-		LockRelationForExtension(w->rel, ExclusiveLock);
-		w->buf = ReadBuffer(w->rel, P_NEW);
-		UnlockRelationForExtension(w->rel, ExclusiveLock);
-		if (BufferGetBlockNumber(w->buf) != blkno)
-			elog(ERROR, "log segment \"%s\" was extended to block %u, expected %u",
-				 RelationGetRelationName(w->rel), BufferGetBlockNumber(w->buf), blkno);
-	}
-	w->blkno = blkno;
-	w->slot->next_fresh_blkno = blkno + 1;
-	w->init = true;
-	w->lower = LOG_PAGE_DATA_START;
-	w->first_offset = 0;
-	w->cont_len = 0;
-	w->nrecords = 0;
-	w->staged = 0;
-}
-
-static void
-writer_begin(PageWriter *w, Relation rel, LogPartSlot *slot)
-{
-	w->rel = rel;
-	w->slot = slot;
-	w->buf = InvalidBuffer;
-	w->staged = 0;
-	w->init = false;
-	if (slot->tail_blkno == InvalidBlockNumber)
-		return;					/* the first record starts a fresh page */
-
-	w->blkno = slot->tail_blkno;
-	w->buf = ReadBuffer(rel, w->blkno);
-	LockBuffer(w->buf, BUFFER_LOCK_SHARE);
-	{
-		Page		page = BufferGetPage(w->buf);
-		LogPageOpaque opaque = LogPageGetOpaque(page);
-
-		LogCheckDataPage(rel, w->blkno, page);
-		w->lower = ((PageHeader) page)->pd_lower;
-		w->first_offset = opaque->first_offset;
-		w->cont_len = opaque->cont_len;
-		w->nrecords = opaque->nrecords;
-	}
-	LockBuffer(w->buf, BUFFER_LOCK_UNLOCK);
-}
-
-static inline uint32
-writer_free(PageWriter *w)
-{
-	return LOG_PAGE_DATA_END - (w->lower + w->staged);
-}
-
-/* copy one record (header given, payload still in the pending stream) */
-static void
-writer_append(PageWriter *w, LogRecordHeader *hdr)
-{
-	uint32		remaining = hdr->length - LOG_REC_HEADER_SIZE;
-	uint32		n;
-	uint32		pad;
-
-	if (!BufferIsValid(w->buf) || writer_free(w) < LOG_REC_HEADER_SIZE)
-		writer_new_page(w);
-	if (w->nrecords == 0)
-		w->first_offset = hdr->offset;
-	w->nrecords++;
-	memcpy(w->stage + w->staged, hdr, LOG_REC_HEADER_SIZE);
-	w->staged += LOG_REC_HEADER_SIZE;
-
-	n = Min(remaining, writer_free(w));
-	LogPendingScanRead(w->stage + w->staged, n);
-	w->staged += n;
-	remaining -= n;
-
-	while (remaining > 0)
-	{
-		writer_new_page(w);
-		n = Min(remaining, LOG_PAGE_CAPACITY);
-		w->first_offset = hdr->offset;
-		w->cont_len = n;
-		LogPendingScanRead(w->stage, n);
-		w->staged = n;
-		remaining -= n;
-	}
-
-	pad = LogRecordAlign(w->lower + w->staged) - (w->lower + w->staged);
-	memset(w->stage + w->staged, 0, pad);
-	w->staged += pad;
-}
-
-static void
-slot_load(LogPartSlot *slot, Relation rel)
-{
-	LogOffset	next;
-	BlockNumber data_end;
-
-	LogSegmentEnd(rel, &next, &data_end);
-	pg_atomic_write_u64(&slot->next_offset, (uint64) next);
-	slot->tail_blkno = InvalidBlockNumber;
-	slot->next_fresh_blkno = data_end;
-	slot->initialized = true;
-	elog(DEBUG1, "logext: segment \"%s\" continues at offset " INT64_FORMAT " in block %u",
-		 RelationGetRelationName(rel), next, data_end);
+	LogPendingScanRead(dst, len);
 }
 
 /*
@@ -253,25 +81,14 @@ static LogOffset
 write_target(int t, LogPendingTarget *target, Relation rel,
 			 LogPartSlot *slot, TransactionId xid, TimestampTz now)
 {
-	PageWriter *w = palloc(sizeof(PageWriter));
+	LogWriter  *w = palloc(sizeof(LogWriter));
 	LogOffset	first;
 	LogOffset	next;
 	LogRecordHeader hdr;
 	int			entry_target;
 
 	LWLockAcquire(&slot->lock, LW_EXCLUSIVE);
-	if (!slot->initialized)
-		slot_load(slot, rel);
-	first = next = (LogOffset) pg_atomic_read_u64(&slot->next_offset);
-
-	/*
-	 * If the write fails half-way (I/O error, disk full), pages written so
-	 * far stay, so the slot no longer matches the disk: mark it for a reload
-	 * until the write completes.
-	 */
-	slot->initialized = false;
-
-	writer_begin(w, rel, slot);
+	first = next = LogWriterBegin(w, rel, slot, pending_read, NULL);
 	LogPendingScanBegin();
 	while (LogPendingScanNext(&entry_target, &hdr))
 	{
@@ -281,18 +98,12 @@ write_target(int t, LogPendingTarget *target, Relation rel,
 		hdr.xid = xid;
 		hdr.appended_at = now;
 		hdr.flags &= (LOG_REC_HAS_KEY | LOG_REC_HAS_HEADERS);
-		writer_append(w, &hdr);
+		LogWriterAppend(w, &hdr);
 	}
-	writer_flush(w);
-
-	slot->tail_blkno = w->blkno;
-	pg_atomic_write_u64(&slot->next_offset, (uint64) next);
-	slot->initialized = true;
+	LogWriterEnd(w, next);
 	LogInflightAdd(slot, first);
 	LWLockRelease(&slot->lock);
 
-	if (BufferIsValid(w->buf))
-		ReleaseBuffer(w->buf);
 	pfree(w);
 	Assert(next - first == target->count);
 	return first;

@@ -1,0 +1,45 @@
+/*-------------------------------------------------------------------------
+ *
+ * writer.h
+ *	  Appending records to the pages of a segment (under the partition lock).
+ *
+ * src/am/writer.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_AM_WRITER_H
+#define LOGEXT_AM_WRITER_H
+
+#include "storage/buf.h"
+#include "utils/relcache.h"
+
+#include "am/segment.h"
+#include "shmem.h"
+
+/* copies the next len payload bytes of the record being appended */
+typedef void (*LogPayloadReader) (void *arg, char *dst, uint32 len);
+
+/* a page being filled by the writer */
+typedef struct LogWriter
+{
+	Relation	rel;
+	LogPartSlot *slot;
+	Buffer		buf;			/* pinned page, or InvalidBuffer */
+	BlockNumber blkno;
+	bool		init;			/* initialise the page at the next flush */
+	uint32		lower;			/* pd_lower on the page */
+	LogOffset	first_offset;	/* special-area values after the flush */
+	uint32		cont_len;
+	uint16		nrecords;
+	uint32		staged;			/* bytes in stage, to go at lower */
+	char		stage[BLCKSZ];
+	LogPayloadReader read;
+	void	   *read_arg;
+} LogWriter;
+
+extern LogOffset LogWriterBegin(LogWriter *w, Relation rel, LogPartSlot *slot,
+							   LogPayloadReader read, void *read_arg);
+extern void LogWriterAppend(LogWriter *w, LogRecordHeader *hdr);
+extern void LogWriterEnd(LogWriter *w, LogOffset next_offset);
+
+#endif							/* LOGEXT_AM_WRITER_H */
