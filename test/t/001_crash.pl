@@ -6,7 +6,8 @@
 # Several psql clients append keyed records (some values span several
 # pages) in transactions of 1-3 records; some transactions roll back, some
 # roll back a savepoint, half of the clients run with synchronous_commit =
-# off.  After every COMMIT a client prints "C|<txn>" and the positions
+# off, one sits in the pre-commit window (logext.debug_precommit_sleep_ms)
+# most of the time so that the crash leaves holes.  After every COMMIT a client prints "C|<txn>" and the positions
 # from log_last_positions().  While they run, the postmaster and all its
 # children are killed with SIGKILL (nothing gets to clean up or flush).
 # After restart (crash recovery):
@@ -48,6 +49,7 @@ log_min_messages = warning
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION logext');
 $node->safe_psql('postgres', "SELECT logext.log_create('crash', $NPART)");
+$node->safe_psql('postgres', "SELECT logext.log_create('pgb', 3)");
 
 my $tmp = PostgreSQL::Test::Utils::tempdir;
 
@@ -186,6 +188,10 @@ sub gen_script
 	# half of the clients turn off synchronous_commit: a transaction that
 	# appended must commit synchronously anyway
 	$sql .= "SET synchronous_commit = off;\n" if $c % 2;
+	# the last client spends most of its time in the pre-commit window
+	# (records written, commit not yet logged), so the crash is likely to
+	# leave holes that readers must skip
+	$sql .= "SET logext.debug_precommit_sleep_ms = 20;\n" if $c == $NCLIENTS;
 	for my $t (1 .. $TXNS_PER_SCRIPT)
 	{
 		my $id = "c$c.r$round.t$t";
@@ -481,7 +487,13 @@ for my $round (1 .. $ROUNDS)
 # --------------------------------------------------------------------------
 # pgbench, killed
 # --------------------------------------------------------------------------
-$node->safe_psql('postgres', "SELECT logext.log_create('pgb', 3)");
+# creating a log works after crash recovery (the catalog's identity
+# sequence must not hand out a log_id again)
+{
+	my ($ret, $out, $err) = $node->psql('postgres', "SELECT logext.log_create('after.crash', 2)");
+	is($ret, 0, 'log_create works after crash recovery') or diag $err;
+}
+
 my $pgb_script = "$tmp/pgb.sql";
 PostgreSQL::Test::Utils::append_to_file(
 	$pgb_script, q{\set k random(1, 100000)

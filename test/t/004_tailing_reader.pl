@@ -8,6 +8,7 @@
 #   - long transactions that stay open for seconds between appends
 #   - transactions that roll back, and savepoints that roll back
 #   - commits held in the pre-commit window by logext.debug_precommit_sleep_ms
+# Two readers run: one polls log_read without waiting, one uses wait_ms.
 # At the end the collected records are compared with a full read of the
 # log, and with the set of records the writers committed.
 
@@ -152,37 +153,60 @@ for my $w (sort keys %scripts)
 	$writers{$w} = { h => $h, out => \$out, err => \$err };
 }
 
-# the tailing reader
-my $reader = $node->background_psql('postgres');
-$reader->set_query_timer_restart;
-my %next = map { $_ => 0 } 0 .. $NPART - 1;
-my %got = map { $_ => [] } 0 .. $NPART - 1;
-my $jumps = 0;
-my $polls = 0;
-my $empty_polls = 0;
-
-sub poll_once
+# Two tailing readers, each its own psql process driven asynchronously:
+# "poll" calls log_read without waiting, "wait" calls it with wait_ms, so
+# it sleeps until a commit wakes it (or the time is up).  Each cycles over
+# the partitions asking for next = last + 1.
+my %readers;
+for my $r (qw(poll wait))
 {
+	my ($in, $out, $err) = ('', '', '');
+	my $h = IPC::Run::start(
+		[ 'psql', '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('postgres') ],
+		'<', \$in, '>', \$out, '2>', \$err);
+	$readers{$r} = {
+		h => $h, in => \$in, out => \$out, err => \$err,
+		wait_ms => ($r eq 'wait' ? 300 : 0),
+		next => { map { $_ => 0 } 0 .. $NPART - 1 },
+		got => { map { $_ => [] } 0 .. $NPART - 1 },
+		p => 0, busy => 0, jumps => 0, polls => 0, empty => 0, new => 0,
+	};
+}
+
+# send the next query if idle; collect the answer if complete; returns the
+# number of new records collected
+sub reader_step
+{
+	my ($rd) = @_;
 	my $new = 0;
-	for my $p (0 .. $NPART - 1)
+	if (!$rd->{busy})
 	{
-		my $out = $reader->query_safe(
-			"SELECT log_offset, convert_from(value, 'UTF8') FROM logext.log_read('tail', $p, $next{$p}, 50)"
-		);
-		$polls++;
-		my @rows = map { [ split /\|/, $_, 2 ] } grep { length } split /\n/, $out;
-		$empty_polls++ unless @rows;
+		my $p = $rd->{p};
+		${ $rd->{in} } .= "SELECT log_offset, convert_from(value, 'UTF8') FROM logext.log_read('tail', $p, $rd->{next}{$p}, 50, $rd->{wait_ms});\n\\echo __done__\n";
+		$rd->{busy} = 1;
+	}
+	$rd->{h}->pump_nb;
+	die "reader failed: ${ $rd->{err} }" if ${ $rd->{err} } ne '';
+	if (${ $rd->{out} } =~ s/^(.*?)__done__\n//s)
+	{
+		my $answer = $1;
+		my $p = $rd->{p};
+		$rd->{polls}++;
+		my @rows = map { [ split /\|/, $_, 2 ] } grep { length } split /\n/, $answer;
+		$rd->{empty}++ unless @rows;
 		for my $r (@rows)
 		{
-			if ($r->[0] != $next{$p})
+			if ($r->[0] != $rd->{next}{$p})
 			{
-				$jumps++;
-				diag "partition $p: asked for $next{$p}, got offset $r->[0]";
+				$rd->{jumps}++;
+				diag "partition $p: asked for $rd->{next}{$p}, got offset $r->[0]";
 			}
-			push @{ $got{$p} }, $r;
-			$next{$p} = $r->[0] + 1;
+			push @{ $rd->{got}{$p} }, $r;
+			$rd->{next}{$p} = $r->[0] + 1;
 			$new++;
 		}
+		$rd->{busy} = 0;
+		$rd->{p} = ($p + 1) % $NPART;
 	}
 	return $new;
 }
@@ -197,7 +221,8 @@ while (1)
 		$running++ if $w->{h}->pumpable;
 	}
 	last unless $running;
-	poll_once();
+	reader_step($_) for values %readers;
+	usleep(1000);
 	die 'writers did not finish in time' if time - $t0 > $PostgreSQL::Test::Utils::timeout_default;
 }
 for my $w (sort keys %writers)
@@ -205,57 +230,89 @@ for my $w (sort keys %writers)
 	my $ok = $writers{$w}{h}->finish;
 	ok($ok, "writer $w finished without error") or diag ${ $writers{$w}{err} };
 }
-note sprintf('writers took %.1f s; %d polls, %d empty', time - $t0, $polls, $empty_polls);
+note sprintf('writers took %.1f s', time - $t0);
 
-# drain: everything is committed now
-1 while poll_once() > 0;
-$reader->quit;
-
-# compare with a full read of the log
-my $jumps_ok = is($jumps, 0, 'the reader never had to skip an offset it asked for');
-my %seen;
-my $dups = 0;
-my $total = 0;
-for my $p (0 .. $NPART - 1)
+# drain: everything is committed now; stop after a full cycle over the
+# partitions that brought nothing new
+for my $r (sort keys %readers)
 {
-	my $full = $node->safe_psql('postgres',
-		"SELECT log_offset, convert_from(value, 'UTF8') FROM logext.log_read('tail', $p, 0, 1000000)");
-	my @full = map { [ split /\|/, $_, 2 ] } grep { length } split /\n/, $full;
-	is_deeply($got{$p}, \@full, "partition $p: the tailing reader collected exactly the full log (" . scalar(@full) . ' records)');
-	my @expect_offsets = 0 .. $#full;
-	is_deeply([ map { $_->[0] } @full ], \@expect_offsets, "partition $p: offsets are dense from 0");
-	for my $r (@{ $got{$p} })
+	my $rd = $readers{$r};
+	my $quiet = 0;
+	while ($quiet < $NPART)
 	{
-		$dups++ if $seen{ $r->[1] }++;
-		$total++;
-	}
-}
-is($dups, 0, 'every record was collected once');
-my @missing = grep { !$seen{$_} } sort keys %committed;
-my @extra = grep { !$committed{$_} } sort keys %seen;
-is(scalar @missing, 0, 'every committed record was collected') or diag "missing: @missing[0 .. ($#missing < 20 ? $#missing : 20)]";
-is(scalar @extra, 0, 'nothing but committed records was collected') or diag "extra: @extra[0 .. ($#extra < 20 ? $#extra : 20)]";
-is(scalar(grep { $seen{$_} } keys %rolled_back), 0, 'no rolled-back record was collected');
-is($total, scalar keys %committed, "collected $total records");
-
-# keyed records kept their per-key order of commit within each partition
-my $order_ok = 1;
-for my $p (0 .. $NPART - 1)
-{
-	my %last;
-	for my $r (@{ $got{$p} })
-	{
-		next unless $r->[1] =~ /^(w1|w4)\.(\d+)$/;
-		my ($w, $t) = ($1, $2);
-		if (defined $last{$w} && $t < $last{$w})
+		my $polls = $rd->{polls};
+		my $n = reader_step($rd);
+		if ($rd->{polls} > $polls)
 		{
-			$order_ok = 0;
-			diag "partition $p: $r->[1] after $w.$last{$w}";
+			$quiet = $n ? 0 : $quiet + 1;
 		}
-		$last{$w} = $t;
+		else
+		{
+			usleep(1000);
+		}
 	}
+	${ $rd->{in} } .= "\\q\n";
+	$rd->{h}->finish;
+	note sprintf('reader %s: %d calls, %d empty', $r, $rd->{polls}, $rd->{empty});
 }
-ok($order_ok, "each writer's sequential commits appear in commit order");
+
+# compare what each reader collected with a full read of the log
+my %full;
+for my $p (0 .. $NPART - 1)
+{
+	my $out = $node->safe_psql('postgres',
+		"SELECT log_offset, convert_from(value, 'UTF8') FROM logext.log_read('tail', $p, 0, 1000000)");
+	$full{$p} = [ map { [ split /\|/, $_, 2 ] } grep { length } split /\n/, $out ];
+	is_deeply([ map { $_->[0] } @{ $full{$p} } ], [ 0 .. $#{ $full{$p} } ],
+		"partition $p: offsets are dense from 0");
+}
+
+for my $r (sort keys %readers)
+{
+	my $rd = $readers{$r};
+	is($rd->{jumps}, 0, "reader $r: never got an offset other than the one it asked for");
+	my %seen;
+	my $dups = 0;
+	my $total = 0;
+	for my $p (0 .. $NPART - 1)
+	{
+		is_deeply($rd->{got}{$p}, $full{$p},
+			"reader $r: partition $p: collected exactly the full log (" . scalar(@{ $full{$p} }) . ' records)');
+		for my $rec (@{ $rd->{got}{$p} })
+		{
+			$dups++ if $seen{ $rec->[1] }++;
+			$total++;
+		}
+	}
+	is($dups, 0, "reader $r: every record was collected once");
+	my @missing = grep { !$seen{$_} } sort keys %committed;
+	my @extra = grep { !$committed{$_} } sort keys %seen;
+	is(scalar @missing, 0, "reader $r: every committed record was collected")
+	  or diag "missing: @missing[0 .. ($#missing < 20 ? $#missing : 20)]";
+	is(scalar @extra, 0, "reader $r: nothing but committed records was collected")
+	  or diag "extra: @extra[0 .. ($#extra < 20 ? $#extra : 20)]";
+	is(scalar(grep { $seen{$_} } keys %rolled_back), 0, "reader $r: no rolled-back record was collected");
+	is($total, scalar keys %committed, "reader $r: collected $total records");
+
+	# a writer's sequential commits appear in commit order within a partition
+	my $order_ok = 1;
+	for my $p (0 .. $NPART - 1)
+	{
+		my %last;
+		for my $rec (@{ $rd->{got}{$p} })
+		{
+			next unless $rec->[1] =~ /^(w1|w4)\.(\d+)$/;
+			my ($w, $t) = ($1, $2);
+			if (defined $last{$w} && $t < $last{$w})
+			{
+				$order_ok = 0;
+				diag "partition $p: $rec->[1] after $w.$last{$w}";
+			}
+			$last{$w} = $t;
+		}
+	}
+	ok($order_ok, "reader $r: each writer's sequential commits appear in commit order");
+}
 
 $node->stop;
 done_testing();
