@@ -215,5 +215,5 @@ SELECT count(*) FROM logext.partitions WHERE log_name = 'api.rolledback';
 -- clean up
 SELECT logext.log_drop('api.orders');
 SELECT logext.log_drop('api_Second-log.v2');
-SELECT count(*) FROM logext.logs;
-SELECT count(*) FROM logext.partitions;
+SELECT count(*) FROM logext.logs WHERE log_name NOT LIKE '\_\_%';  -- user logs (not logext's own)
+SELECT count(*) FROM logext.partitions WHERE log_name NOT LIKE '\_\_%';

@@ -7,6 +7,7 @@
 --   22004 null_value_not_allowed   22023 invalid_parameter_value
 --   42602 invalid_name             42704 undefined_object
 --   42710 duplicate_object         25006 read_only_sql_transaction
+--   42939 reserved_name
 --
 \set VERBOSITY terse
 
@@ -47,7 +48,7 @@ SELECT t.name_shown, pg_temp.sqlstate(format('SELECT logext.log_create(%L, 1)', 
                (17, repeat('ä', 100), '100 x ä')) AS t(i, name, name_shown)
  ORDER BY t.i;
 -- nothing was created, and y survived
-SELECT count(*) FROM logext.logs;
+SELECT count(*) FROM logext.logs WHERE log_name NOT LIKE '\_\_%';  -- user logs (not logext's own)
 SELECT * FROM y;
 
 -- NULL name
@@ -58,7 +59,7 @@ SELECT t.p, pg_temp.sqlstate(format('SELECT logext.log_create(%L, %s)', 'err.p' 
   FROM (VALUES (1, '0'), (2, '-1'), (3, '4097'), (4, '-2147483648'),
                (5, '2147483647'), (6, 'NULL')) AS t(i, p)
  ORDER BY t.i;
-SELECT count(*) FROM logext.logs;
+SELECT count(*) FROM logext.logs WHERE log_name NOT LIKE '\_\_%';  -- user logs (not logext's own)
 
 -- the edges that are valid: 1 character, 200 characters, every allowed character
 SELECT logext.log_create('x');
@@ -71,7 +72,17 @@ SELECT logext.log_create('Err.Case');
 SELECT logext.log_create('err.case');
 SELECT CASE WHEN length(log_name) > 20 THEN left(log_name, 3) || '...' ELSE log_name END AS log_name,
        length(log_name), partitions
-  FROM logext.logs ORDER BY log_name COLLATE "C";
+  FROM logext.logs WHERE log_name NOT LIKE '\_\_%' ORDER BY log_name COLLATE "C";
+
+-- names starting with "__" are reserved for logext's own logs (42939
+-- reserved_name); a single leading underscore is an ordinary name
+SELECT pg_temp.sqlstate($$SELECT logext.log_create('__x')$$);
+SELECT pg_temp.sqlstate($$SELECT logext.log_create('__consumer_offsets')$$);
+SELECT pg_temp.sqlstate($$SELECT logext.log_create('__')$$);
+SELECT pg_temp.sqlstate($$SELECT logext.log_drop('__consumer_offsets')$$);
+SELECT pg_temp.sqlstate($$SELECT logext.log_drop('__no_such_internal_log')$$);
+SELECT logext.log_create('_x');
+SELECT logext.log_drop('_x');
 
 -- duplicates
 SELECT pg_temp.sqlstate($$SELECT logext.log_create('x')$$);
@@ -95,7 +106,7 @@ SELECT logext.log_drop(repeat('n', 200));
 SELECT logext.log_drop('AZaz09._-');
 SELECT logext.log_drop('.');
 SELECT logext.log_drop('-');
-SELECT log_name FROM logext.logs ORDER BY log_name COLLATE "C";
+SELECT log_name FROM logext.logs WHERE log_name NOT LIKE '\_\_%' ORDER BY log_name COLLATE "C";
 SELECT * FROM y;
 
 --
@@ -241,4 +252,4 @@ SELECT logext.log_drop('err.a');
 SELECT logext.log_drop('x');
 SELECT logext.log_drop('err.case');
 DROP TABLE y;
-SELECT count(*) FROM logext.logs;
+SELECT count(*) FROM logext.logs WHERE log_name NOT LIKE '\_\_%';  -- user logs (not logext's own)
