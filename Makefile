@@ -29,7 +29,8 @@ OBJS = \
 	src/api/consumer.o \
 	src/consumer/offsets.o \
 	src/consumer/group.o \
-	src/worker/maintenance.o
+	src/worker/maintenance.o \
+	src/partition/roll.o
 
 EXTENSION = logext
 DATA = sql/logext--1.0.sql

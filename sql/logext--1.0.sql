@@ -49,6 +49,25 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'logext_segment_init'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
+CREATE FUNCTION logext._segment_create(log_id integer, partition integer, seg_name text)
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_rel regclass;
+BEGIN
+    EXECUTE pg_catalog.format(
+        'CREATE TABLE logext.%I (partition int4 NOT NULL, log_offset int8 NOT NULL, '
+        'appended_at timestamptz NOT NULL, key text, value bytea NOT NULL, headers jsonb) '
+        'USING log', seg_name);
+    v_rel := pg_catalog.format('logext.%I', seg_name)::regclass;
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', v_rel,
+                              pg_catalog.format('segment of log %s partition %s', log_id, partition));
+    RETURN v_rel;
+END;
+$$;
+
 CREATE FUNCTION logext._segment_drop(seg regclass)
 RETURNS void
 AS 'MODULE_PATHNAME', 'logext_segment_drop'
@@ -60,6 +79,7 @@ AS 'MODULE_PATHNAME', 'logext_log_lock_exclusive'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
 REVOKE ALL ON FUNCTION logext._segment_init(regclass, integer, integer, bigint),
+                       logext._segment_create(integer, integer, text),
                        logext._segment_drop(regclass),
                        logext._log_lock_exclusive(integer) FROM PUBLIC;
 
@@ -74,7 +94,6 @@ AS $$
 DECLARE
     v_id   integer;
     v_rel  regclass;
-    v_seg  text;
 BEGIN
     IF log_name IS NULL THEN
         RAISE EXCEPTION 'log name must not be null'
@@ -104,14 +123,7 @@ BEGIN
         RETURNING log_id INTO v_id;
 
     FOR p IN 0 .. partitions - 1 LOOP
-        v_seg := pg_catalog.format('seg_%s_%s_0', v_id, p);
-        EXECUTE pg_catalog.format(
-            'CREATE TABLE logext.%I (partition int4 NOT NULL, log_offset int8 NOT NULL, '
-            'appended_at timestamptz NOT NULL, key text, value bytea NOT NULL, headers jsonb) '
-            'USING log', v_seg);
-        v_rel := pg_catalog.format('logext.%I', v_seg)::regclass;
-        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', v_rel,
-                                  pg_catalog.format('log %s partition %s from offset 0', log_name, p));
+        v_rel := logext._segment_create(v_id, p, pg_catalog.format('seg_%s_%s_0', v_id, p));
         PERFORM logext._segment_init(v_rel, v_id, p, 0);
         INSERT INTO logext.segments (log_id, partition, base_offset, relid)
             VALUES (v_id, p, 0, v_rel);
@@ -167,6 +179,13 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION logext.log_drop(text) IS 'drop a log and all its records';
+
+CREATE FUNCTION logext.log_roll(log_name text, partition integer)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'log_roll'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_roll(text, integer) IS 'start a new segment for a partition; returns its base offset';
+REVOKE ALL ON FUNCTION logext.log_roll(text, integer) FROM PUBLIC;
 
 --
 -- Appending.  Records are buffered by the transaction and get their offsets

@@ -148,6 +148,8 @@ LogSlotGet(Oid relid)
 		pg_atomic_init_u64(&slot->next_offset, 0);
 		slot->tail_blkno = InvalidBlockNumber;
 		slot->next_fresh_blkno = InvalidBlockNumber;
+		slot->sealed = false;
+		slot->successor = InvalidOid;
 	}
 	LWLockRelease(log_mapping_lock);
 	return slot;

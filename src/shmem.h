@@ -42,6 +42,8 @@ typedef struct LogPartSlot
 	BlockNumber tail_blkno;		/* page being filled, or Invalid: start a
 								 * fresh page */
 	BlockNumber next_fresh_blkno;	/* where the next fresh page goes */
+	bool		sealed;			/* rolled: writers go to successor */
+	Oid			successor;		/* the next segment, once sealed */
 } LogPartSlot;
 
 #define LOGEXT_INFLIGHT_MAX		64

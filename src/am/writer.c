@@ -176,8 +176,8 @@ LogWriterAppend(LogWriter *w, LogRecordHeader *hdr)
 	w->staged += pad;
 }
 
-static void
-slot_load(LogPartSlot *slot, Relation rel)
+void
+LogSlotLoad(LogPartSlot *slot, Relation rel)
 {
 	LogOffset	next;
 	BlockNumber data_end;
@@ -203,7 +203,7 @@ LogWriterBegin(LogWriter *w, Relation rel, LogPartSlot *slot,
 			   LogPayloadReader read, void *read_arg)
 {
 	if (!slot->initialized)
-		slot_load(slot, rel);
+		LogSlotLoad(slot, rel);
 	slot->initialized = false;
 	w->read = read;
 	w->read_arg = read_arg;
@@ -222,4 +222,34 @@ LogWriterEnd(LogWriter *w, LogOffset next_offset)
 	if (BufferIsValid(w->buf))
 		ReleaseBuffer(w->buf);
 	w->buf = InvalidBuffer;
+}
+
+/*
+ * Write the metapage of a new, empty segment (WAL-logged).  The caller
+ * holds AccessExclusiveLock on it.
+ */
+void
+LogSegmentWriteMeta(Relation rel, int32 log_id, int32 partition,
+					LogOffset base_offset)
+{
+	Buffer		buf;
+	Page		page;
+
+	if (RelationGetNumberOfBlocks(rel) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("log segment \"%s\" is already initialised",
+						RelationGetRelationName(rel))));
+	LockRelationForExtension(rel, ExclusiveLock);
+	buf = ReadBufferExtended(rel, MAIN_FORKNUM, P_NEW, RBM_ZERO_AND_LOCK, NULL);
+	UnlockRelationForExtension(rel, ExclusiveLock);
+	page = BufferGetPage(buf);
+
+	START_CRIT_SECTION();
+	LogInitMetaPage(page, log_id, partition, base_offset);
+	MarkBufferDirty(buf);
+	PageSetLSN(page, LogXLogMeta(buf, LogPageGetMeta(page)));
+	END_CRIT_SECTION();
+
+	UnlockReleaseBuffer(buf);
 }

@@ -37,6 +37,9 @@ typedef struct LogWriter
 	void	   *read_arg;
 } LogWriter;
 
+extern void LogSlotLoad(LogPartSlot *slot, Relation rel);
+extern void LogSegmentWriteMeta(Relation rel, int32 log_id, int32 partition,
+								LogOffset base_offset);
 extern LogOffset LogWriterBegin(LogWriter *w, Relation rel, LogPartSlot *slot,
 							   LogPayloadReader read, void *read_arg);
 extern void LogWriterAppend(LogWriter *w, LogRecordHeader *hdr);

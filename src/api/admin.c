@@ -30,7 +30,9 @@
 
 #include "am/handler.h"
 #include "am/segment.h"
+#include "am/writer.h"
 #include "catalog/logcache.h"
+#include "partition/roll.h"
 #include "shmem.h"
 #include "wal/xlog.h"
 
@@ -43,34 +45,13 @@ logext_segment_init(PG_FUNCTION_ARGS)
 	int32		partition = PG_GETARG_INT32(2);
 	LogOffset	base = PG_GETARG_INT64(3);
 	Relation	rel;
-	Buffer		buf;
-	Page		page;
-	XLogRecPtr	lsn;
 
 	rel = relation_open(relid, AccessExclusiveLock);
 	if (!LogIsSegment(rel))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a log segment", RelationGetRelationName(rel))));
-	if (RelationGetNumberOfBlocks(rel) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("log segment \"%s\" is already initialised",
-						RelationGetRelationName(rel))));
-
-	LockRelationForExtension(rel, ExclusiveLock);
-	buf = ReadBufferExtended(rel, MAIN_FORKNUM, P_NEW, RBM_ZERO_AND_LOCK, NULL);
-	UnlockRelationForExtension(rel, ExclusiveLock);
-	page = BufferGetPage(buf);
-
-	START_CRIT_SECTION();
-	LogInitMetaPage(page, log_id, partition, base);
-	MarkBufferDirty(buf);
-	lsn = LogXLogMeta(buf, LogPageGetMeta(page));
-	PageSetLSN(page, lsn);
-	END_CRIT_SECTION();
-
-	UnlockReleaseBuffer(buf);
+	LogSegmentWriteMeta(rel, log_id, partition, base);
 	relation_close(rel, NoLock);
 	PG_RETURN_VOID();
 }
@@ -79,23 +60,34 @@ PG_FUNCTION_INFO_V1(logext_segment_drop);
 Datum
 logext_segment_drop(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
-	ObjectAddress obj;
-	Relation	rel;
-
-	rel = relation_open(relid, AccessExclusiveLock);
-	if (!LogIsSegment(rel))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a log segment", RelationGetRelationName(rel))));
-	relation_close(rel, NoLock);
-
-	LogSlotForget(relid);
-	obj.classId = RelationRelationId;
-	obj.objectId = relid;
-	obj.objectSubId = 0;
-	performDeletion(&obj, DROP_RESTRICT, PERFORM_DELETION_INTERNAL);
+	LogDropSegment(PG_GETARG_OID(0));
 	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(log_roll);
+Datum
+log_roll(PG_FUNCTION_ARGS)
+{
+	LogCacheEntry *log;
+	int32		partition;
+	bool		busy;
+	Oid			relid;
+	Relation	rel;
+	LogOffset	base;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("log name and partition must not be null")));
+	PreventCommandIfReadOnly("log_roll()");
+	log = LogCacheLookupText(PG_GETARG_TEXT_PP(0));
+	partition = PG_GETARG_INT32(1);
+	LogCacheCheckPartition(log, partition);
+	relid = LogRollPartition(&log, partition, NULL, NULL, &busy);
+	rel = relation_open(relid, AccessShareLock);
+	base = LogSegmentNextOffset(rel);
+	relation_close(rel, AccessShareLock);
+	PG_RETURN_INT64(base);
 }
 
 PG_FUNCTION_INFO_V1(logext_log_lock_exclusive);

@@ -132,9 +132,11 @@ read_partition(LogCacheEntry **log, int32 partition, LogOffset from,
 	{
 		Relation	rel = LogOpenSegment(log, partition, segno, AccessShareLock);
 		bool		complete;
+		Oid			relid;
 
 		if (rel == NULL)
 			break;
+		relid = RelationGetRelid(rel);
 		complete = read_segment(rel, partition, from, &remaining, snapshot,
 								rsinfo, rowcxt);
 		relation_close(rel, AccessShareLock);
@@ -143,7 +145,20 @@ read_partition(LogCacheEntry **log, int32 partition, LogOffset from,
 		segno++;
 		pi = &(*log)->parts[partition];
 		if (segno >= pi->nsegments)
-			break;
+		{
+			/* rolled over since the cache was filled? */
+			LogPartSlot *slot = LogSlotFind(relid);
+
+			if (slot == NULL || !slot->sealed)
+				break;
+			*log = LogCacheRefresh((*log)->name);
+			pi = &(*log)->parts[partition];
+			for (segno = 0; segno < pi->nsegments; segno++)
+				if (pi->segments[segno].relid == slot->successor)
+					break;
+			if (segno >= pi->nsegments)
+				break;			/* the roll has not committed yet */
+		}
 		from = Max(from, pi->segments[segno].base_offset);
 	}
 	return max_records - remaining;
@@ -208,7 +223,19 @@ LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
 			timeout = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 			if (timeout <= 0)
 				break;
-			if (nparts > 1 || RecoveryInProgress())
+			if (slot->sealed)
+			{
+				/* rolled over: sleep on the successor once it is visible */
+				rel = LogOpenSegment(log, parts[0], -1, AccessShareLock);
+				if (RelationGetRelid(rel) != relid)
+				{
+					relid = RelationGetRelid(rel);
+					slot = LogSlotGet(relid);
+					ConditionVariablePrepareToSleep(&slot->cv);
+				}
+				relation_close(rel, AccessShareLock);
+			}
+			if (nparts > 1 || slot->sealed || RecoveryInProgress())
 				timeout = Min(timeout, STANDBY_POLL_MS);
 			ConditionVariableTimedSleep(&slot->cv, timeout, PG_WAIT_EXTENSION);
 		}

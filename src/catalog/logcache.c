@@ -187,6 +187,13 @@ LogCacheLookup(const char *name)
 	return lookup(name, false);
 }
 
+/* the entry of a log, re-read from the catalog */
+LogCacheEntry *
+LogCacheRefresh(const char *name)
+{
+	return lookup(name, true);
+}
+
 LogCacheEntry *
 LogCacheLookupText(text *name)
 {

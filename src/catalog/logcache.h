@@ -39,6 +39,7 @@ typedef struct LogCacheEntry
 
 extern LogCacheEntry *LogCacheLookup(const char *name);
 extern LogCacheEntry *LogCacheLookupText(text *name);
+extern LogCacheEntry *LogCacheRefresh(const char *name);
 extern Relation LogOpenSegment(LogCacheEntry **entry, int partition,
 							   int segno, LOCKMODE lockmode);
 extern void LogCacheCheckPartition(LogCacheEntry *entry, int partition);

@@ -51,6 +51,7 @@
 #include "commit/pending.h"
 #include "commit/precommit.h"
 #include "consumer/offsets.h"
+#include "partition/roll.h"
 #include "shmem.h"
 
 /* what the current transaction wrote at pre-commit */
@@ -75,11 +76,13 @@ pending_read(void *arg, char *dst, uint32 len)
 
 /*
  * Write the records of target index t; returns the first offset given.
- * Called with no LWLock held; takes and releases the partition lock.
+ * Called with no LWLock held; takes and releases the partition lock.  If
+ * the segment was rolled over, writes nothing and sets *successor.
  */
 static LogOffset
 write_target(int t, LogPendingTarget *target, Relation rel,
-			 LogPartSlot *slot, TransactionId xid, TimestampTz now)
+			 LogPartSlot *slot, TransactionId xid, TimestampTz now,
+			 Oid *successor)
 {
 	LogWriter  *w = palloc(sizeof(LogWriter));
 	LogOffset	first;
@@ -88,6 +91,15 @@ write_target(int t, LogPendingTarget *target, Relation rel,
 	int			entry_target;
 
 	LWLockAcquire(&slot->lock, LW_EXCLUSIVE);
+	if (slot->sealed)
+	{
+		/* rolled over: the caller moves to the successor */
+		*successor = slot->successor;
+		LWLockRelease(&slot->lock);
+		pfree(w);
+		return InvalidLogOffset;
+	}
+	*successor = InvalidOid;
 	first = next = LogWriterBegin(w, rel, slot, pending_read, NULL);
 	LogPendingScanBegin();
 	while (LogPendingScanNext(&entry_target, &hdr))
@@ -107,6 +119,56 @@ write_target(int t, LogPendingTarget *target, Relation rel,
 	pfree(w);
 	Assert(next - first == target->count);
 	return first;
+}
+
+/*
+ * Open the segment a target writes to, taking the log lock first.  A
+ * segment dropped since the record was appended (rolled and removed) means
+ * a stale cache: re-read it and use the active segment.
+ */
+static Relation
+open_target(LogPendingTarget *t)
+{
+	Relation	rel;
+	LogCacheEntry *log;
+	LogPartitionInfo *pi;
+
+	LogLockLog(t->log_id, AccessShareLock);
+	rel = try_relation_open(t->relid, RowExclusiveLock);
+	if (rel != NULL)
+		return rel;
+	log = LogCacheRefresh(t->log_name);
+	pi = &log->parts[t->partition];
+	if (log->log_id == t->log_id)
+		rel = try_relation_open(pi->segments[pi->nsegments - 1].relid,
+								RowExclusiveLock);
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("log \"%s\" was dropped before the appending transaction committed",
+						t->log_name)));
+	return rel;
+}
+
+/*
+ * The segment was rolled over: wait for the rolling transaction to end (its
+ * lock on the successor) and continue there, or stay if the roll aborted.
+ */
+static void
+follow_roll(Relation *rel, LogPartSlot **slot, Oid successor)
+{
+	Relation	next;
+
+	LockRelationOid(successor, RowExclusiveLock);
+	next = try_relation_open(successor, NoLock);
+	if (next == NULL)
+	{
+		UnlockRelationOid(successor, RowExclusiveLock);
+		return;
+	}
+	relation_close(*rel, NoLock);
+	*rel = next;
+	*slot = LogSlotGet(successor);
 }
 
 static int
@@ -159,14 +221,8 @@ precommit_write(void)
 	slots = palloc(sizeof(LogPartSlot *) * n);
 	for (int i = 0; i < n; i++)
 	{
-		LogLockLog(order[i]->log_id, AccessShareLock);
-		rels[i] = try_relation_open(order[i]->relid, RowExclusiveLock);
-		if (rels[i] == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("log \"%s\" was dropped before the appending transaction committed",
-							order[i]->log_name)));
-		slots[i] = LogSlotGet(order[i]->relid);
+		rels[i] = open_target(order[i]);
+		slots[i] = LogSlotGet(RelationGetRelid(rels[i]));
 	}
 
 	cxt = AllocSetContextCreate(TopMemoryContext, "logext written positions",
@@ -183,8 +239,11 @@ precommit_write(void)
 		LogPendingTarget *t = order[i];
 		LogPosition *pos = &written->positions[i];
 		LogOffset	first;
+		Oid			successor;
 
-		first = write_target(t - targets, t, rels[i], slots[i], xid, now);
+		while ((first = write_target(t - targets, t, rels[i], slots[i], xid, now,
+									 &successor)) == InvalidLogOffset)
+			follow_roll(&rels[i], &slots[i], successor);
 		written->slots[i] = slots[i];
 		pos->log_name = MemoryContextStrdup(cxt, t->log_name);
 		pos->partition = t->partition;
@@ -225,6 +284,7 @@ end_of_xact(bool committed)
 	}
 	LogPendingForget();
 	LogOffsetsEndXact();
+	LogRollEndXact(committed);
 }
 
 static void

@@ -1,0 +1,316 @@
+/*-------------------------------------------------------------------------
+ *
+ * roll.c
+ *	  Segment life cycle: rolling a partition over to a new segment, and
+ *	  dropping old segments.
+ *
+ * Rolling, in the caller's transaction:
+ *	1. create the new segment relation (SQL, logext._segment_create) and
+ *	   keep AccessExclusiveLock on it until the transaction ends;
+ *	2. under the old segment's partition LWLock: the new base offset is the
+ *	   old next offset; write the new metapage, optionally seed the new
+ *	   segment with records (compaction), and mark the old slot sealed with
+ *	   the new segment as successor;
+ *	3. add the catalog row.
+ * A writer that finds its slot sealed leaves the LWLock, waits for the
+ * successor's relation lock (that is, for the rolling transaction to end)
+ * and writes there, or, if the roll aborted (the slot is unsealed again by
+ * LogRollEndXact and the relation is gone), to the old segment.  Readers
+ * that reach the end of a sealed segment refresh their catalog cache and
+ * continue in the successor.  After a restart shared memory is empty and
+ * the catalog alone says which segment is active.
+ *
+ * Dropping a segment takes AccessExclusiveLock (conditionally where the
+ * caller must not queue behind readers), forgets its slot and deletes the
+ * relation and its catalog row.
+ *
+ * Lock order: relation locks, then the old partition LWLock, then the new
+ * one; the relation extension lock (a leaf) may be taken under them.
+ *
+ * Copyright (c) 2026, logext developers
+ *
+ * src/partition/roll.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "am/handler.h"
+#include "am/writer.h"
+#include "partition/roll.h"
+#include "shmem.h"
+
+/* slots sealed / created by this transaction, undone if it aborts */
+typedef struct RolledSlot
+{
+	LogPartSlot *old_slot;
+	Oid			new_relid;
+} RolledSlot;
+
+static List *rolled = NIL;		/* in TopTransactionContext */
+
+typedef struct SeedReader
+{
+	const char *data;
+	uint32		pos;
+} SeedReader;
+
+static void
+seed_read(void *arg, char *dst, uint32 len)
+{
+	SeedReader *r = (SeedReader *) arg;
+
+	memcpy(dst, r->data + r->pos, len);
+	r->pos += len;
+}
+
+static Oid
+create_segment(int32 log_id, int32 partition)
+{
+	Oid			argtypes[3] = {INT4OID, INT4OID, TEXTOID};
+	Datum		args[3];
+	char		name[NAMEDATALEN];
+	bool		isnull;
+	Oid			relid;
+
+	snprintf(name, sizeof(name), "seg_%d_%d_x%u", log_id, partition,
+			 GetTopTransactionId());
+	args[0] = Int32GetDatum(log_id);
+	args[1] = Int32GetDatum(partition);
+	args[2] = CStringGetTextDatum(name);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT logext._segment_create($1, $2, $3)::oid",
+							  3, argtypes, args, NULL, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not create a segment for log %d partition %d",
+			 log_id, partition);
+	relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return relid;
+}
+
+static void
+add_catalog_row(int32 log_id, int32 partition, LogOffset base, Oid relid)
+{
+	Oid			argtypes[4] = {INT4OID, INT4OID, INT8OID, OIDOID};
+	Datum		args[4];
+
+	args[0] = Int32GetDatum(log_id);
+	args[1] = Int32GetDatum(partition);
+	args[2] = Int64GetDatum(base);
+	args[3] = ObjectIdGetDatum(relid);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("INSERT INTO logext.segments (log_id, partition, base_offset, relid) "
+							  "VALUES ($1, $2, $3, $4::regclass)",
+							  4, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not record the new segment of log %d partition %d",
+			 log_id, partition);
+	SPI_finish();
+}
+
+/* write the seed records into the new segment; new slot lock held */
+static void
+write_seed(Relation rel, LogPartSlot *slot, StringInfo buf, int n)
+{
+	LogWriter  *w = palloc(sizeof(LogWriter));
+	SeedReader	reader = {buf->data, 0};
+	LogOffset	next;
+	TimestampTz now = GetCurrentTimestamp();
+
+	next = LogWriterBegin(w, rel, slot, seed_read, &reader);
+	for (int i = 0; i < n; i++)
+	{
+		LogRecordHeader hdr;
+
+		seed_read(&reader, (char *) &hdr, LOG_REC_HEADER_SIZE);
+		hdr.offset = next++;
+		hdr.appended_at = now;
+		hdr.xid = FrozenTransactionId;
+		hdr.flags = (hdr.flags & (LOG_REC_HAS_KEY | LOG_REC_HAS_HEADERS)) |
+			LOG_REC_FROZEN | LOG_REC_COMMITTED;
+		LogWriterAppend(w, &hdr);
+	}
+	LogWriterEnd(w, next);
+	pfree(w);
+}
+
+/*
+ * Roll a partition over to a new segment; returns its relation.  With a
+ * seed function, refuses (*busy = true, InvalidOid) while a write to the
+ * old segment is in flight, since the seed must reflect every record of the
+ * old segment.
+ */
+Oid
+LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
+				 void *seed_arg, bool *busy)
+{
+	Relation	old_rel = LogOpenSegment(log, partition, -1, RowExclusiveLock);
+	Oid			old_relid = RelationGetRelid(old_rel);
+	int32		log_id = (*log)->log_id;
+	LogPartSlot *old_slot = LogSlotGet(old_relid);
+	LogPartSlot *new_slot;
+	Relation	new_rel;
+	Oid			new_relid;
+	LogOffset	base;
+	LogOffset	inflight;
+	int			pid;
+	TimestampTz since;
+	RolledSlot *r;
+	MemoryContext old_cxt;
+
+	LogextRequirePreload();
+	*busy = false;
+	if (seed && LogInflightOldest(old_slot, &inflight, &pid, &since))
+	{
+		relation_close(old_rel, RowExclusiveLock);
+		*busy = true;
+		return InvalidOid;
+	}
+
+	new_relid = create_segment(log_id, partition);
+	new_rel = relation_open(new_relid, AccessExclusiveLock);
+	new_slot = LogSlotGet(new_relid);
+
+	old_cxt = MemoryContextSwitchTo(TopTransactionContext);
+	r = palloc(sizeof(RolledSlot));
+	r->old_slot = NULL;
+	r->new_relid = new_relid;
+	rolled = lappend(rolled, r);
+	MemoryContextSwitchTo(old_cxt);
+
+	LWLockAcquire(&old_slot->lock, LW_EXCLUSIVE);
+	if (!old_slot->initialized)
+		LogSlotLoad(old_slot, old_rel);
+	if (old_slot->sealed)
+	{
+		LWLockRelease(&old_slot->lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("partition %d of log \"%s\" was rolled concurrently",
+						partition, (*log)->name)));
+	}
+	if (seed && LogInflightOldest(old_slot, &inflight, &pid, &since))
+	{
+		LWLockRelease(&old_slot->lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("partition %d of log \"%s\" has a commit in flight",
+						partition, (*log)->name),
+				 errhint("Try again.")));
+	}
+	base = (LogOffset) pg_atomic_read_u64(&old_slot->next_offset);
+	LogSegmentWriteMeta(new_rel, log_id, partition, base);
+
+	LWLockAcquire(&new_slot->lock, LW_EXCLUSIVE);
+	LogSlotLoad(new_slot, new_rel);
+	if (seed)
+	{
+		StringInfoData buf;
+		int			n;
+
+		initStringInfo(&buf);
+		n = seed(seed_arg, &buf);
+		if (n > 0)
+			write_seed(new_rel, new_slot, &buf, n);
+		pfree(buf.data);
+	}
+	old_slot->sealed = true;
+	old_slot->successor = new_relid;
+	r->old_slot = old_slot;
+	LWLockRelease(&new_slot->lock);
+	LWLockRelease(&old_slot->lock);
+
+	/* readers waiting on the old segment move on to the new one */
+	ConditionVariableBroadcast(&old_slot->cv);
+
+	add_catalog_row(log_id, partition, base, new_relid);
+	relation_close(new_rel, NoLock);
+	relation_close(old_rel, NoLock);
+	elog(DEBUG1, "logext: log \"%s\" partition %d rolled to a new segment at offset " INT64_FORMAT,
+		 (*log)->name, partition, base);
+	return new_relid;
+}
+
+/* end of transaction: a roll that aborted is undone in shared memory */
+void
+LogRollEndXact(bool committed)
+{
+	ListCell   *lc;
+
+	if (!committed)
+	{
+		foreach(lc, rolled)
+		{
+			RolledSlot *r = lfirst(lc);
+
+			if (r->old_slot != NULL)
+			{
+				LWLockAcquire(&r->old_slot->lock, LW_EXCLUSIVE);
+				r->old_slot->sealed = false;
+				r->old_slot->successor = InvalidOid;
+				LWLockRelease(&r->old_slot->lock);
+				ConditionVariableBroadcast(&r->old_slot->cv);
+			}
+			LogSlotForget(r->new_relid);
+		}
+	}
+	rolled = NIL;
+}
+
+/*
+ * Drop a segment: its relation, its slot and its catalog row.  Takes
+ * AccessExclusiveLock (waiting for readers).
+ */
+void
+LogDropSegment(Oid relid)
+{
+	Relation	rel = relation_open(relid, AccessExclusiveLock);
+	ObjectAddress obj;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+
+	if (!LogIsSegment(rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a log segment", RelationGetRelationName(rel))));
+	relation_close(rel, NoLock);
+
+	args[0] = ObjectIdGetDatum(relid);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("DELETE FROM logext.segments WHERE relid = $1::regclass",
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not delete the catalog row of segment %u", relid);
+	SPI_finish();
+
+	LogSlotForget(relid);
+	obj.classId = RelationRelationId;
+	obj.objectId = relid;
+	obj.objectSubId = 0;
+	performDeletion(&obj, DROP_RESTRICT, PERFORM_DELETION_INTERNAL);
+}
+
+/* drop a segment unless someone is using it; true if dropped */
+bool
+LogTryDropSegment(Oid relid)
+{
+	if (!ConditionalLockRelationOid(relid, AccessExclusiveLock))
+		return false;
+	LogDropSegment(relid);
+	return true;
+}

@@ -1,0 +1,31 @@
+/*-------------------------------------------------------------------------
+ *
+ * roll.h
+ *	  Segment life cycle: rolling a partition to a new segment, dropping
+ *	  segments.
+ *
+ * src/partition/roll.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_PARTITION_ROLL_H
+#define LOGEXT_PARTITION_ROLL_H
+
+#include "lib/stringinfo.h"
+
+#include "catalog/logcache.h"
+
+/*
+ * Fills buf with records (LogRecordHeader with length/flags/key_len set,
+ * then the payload) to start the new segment with; returns how many.
+ * Called under the old segment's partition lock with no write in flight.
+ */
+typedef int (*LogRollSeedFn) (void *arg, StringInfo buf);
+
+extern Oid	LogRollPartition(LogCacheEntry **log, int32 partition,
+							 LogRollSeedFn seed, void *seed_arg, bool *busy);
+extern void LogDropSegment(Oid relid);
+extern bool LogTryDropSegment(Oid relid);
+extern void LogRollEndXact(bool committed);
+
+#endif							/* LOGEXT_PARTITION_ROLL_H */
