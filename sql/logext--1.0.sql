@@ -350,6 +350,13 @@ AS 'MODULE_PATHNAME', 'log_leave'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION logext.log_leave(text, text) IS 'leave a consumer group';
 
+CREATE FUNCTION logext.log_compact_offsets(force boolean DEFAULT false)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'log_compact_offsets'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_compact_offsets(boolean) IS 'compact the consumer offsets log (the maintenance worker does this when it grows); returns the offsets kept, or -1 if skipped';
+REVOKE ALL ON FUNCTION logext.log_compact_offsets(boolean) FROM PUBLIC;
+
 CREATE FUNCTION logext.log_group_offsets()
 RETURNS TABLE ("group" text, log_id integer, partition integer, committed_offset bigint, member_id text)
 AS 'MODULE_PATHNAME', 'log_group_offsets'

@@ -42,6 +42,7 @@ bool		logext_preloaded = false;
 bool		logext_notify = false;
 int			logext_max_group_offsets = 16384;
 int			logext_maintenance_naptime_ms = 1000;
+int			logext_offsets_compaction_threshold_kb = 8192;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -124,6 +125,13 @@ _PG_init(void)
 							&logext_maintenance_naptime_ms,
 							1000, 10, 3600 * 1000,
 							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("logext.offsets_compaction_threshold",
+							"Size of the consumer offsets log beyond which the maintenance worker compacts it.",
+							NULL,
+							&logext_offsets_compaction_threshold_kb,
+							8192, 64, INT_MAX / 1024,
+							PGC_SIGHUP, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("logext");
 

@@ -30,6 +30,7 @@ extern int	logext_debug_precommit_sleep_ms;
 extern bool logext_notify;
 extern int	logext_max_group_offsets;
 extern int	logext_maintenance_naptime_ms;
+extern int	logext_offsets_compaction_threshold_kb;
 
 /* set while logext.so is being preloaded; shared state exists only then */
 extern bool logext_preloaded;

@@ -388,3 +388,11 @@ log_group_members(PG_FUNCTION_ARGS)
 	}
 	return (Datum) 0;
 }
+
+PG_FUNCTION_INFO_V1(log_compact_offsets);
+Datum
+log_compact_offsets(PG_FUNCTION_ARGS)
+{
+	PreventCommandIfReadOnly("log_compact_offsets()");
+	PG_RETURN_INT64(LogOffsetsCompact(PG_GETARG_BOOL(0)));
+}

@@ -81,7 +81,7 @@ fill_entry(LogCacheEntry *entry)
 		"SELECT l.log_id, l.partitions, s.partition, s.base_offset, s.relid::oid "
 		"FROM logext.logs l JOIN logext.segments s ON s.log_id = l.log_id "
 		"WHERE l.log_name = $1 ORDER BY s.partition, s.base_offset",
-		1, argtypes, args, NULL, true, 0);
+		1, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read the log catalog: %s", SPI_result_code_string(ret));
 

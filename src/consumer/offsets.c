@@ -21,7 +21,11 @@
  * uncommitted version per key at a time, so the list stays short.
  *
  * The cache is rebuilt per database, on first use after start-up, by one
- * scan of the offsets log.  The backend's own uncommitted commits are kept
+ * scan of the offsets log.  The offsets log is compacted by rolling it over
+ * to a new segment seeded with the latest committed offset of every key and
+ * dropping the old segments (LogOffsetsCompact, run by the per-database
+ * maintenance worker); readers of the log see it in log order, so a later
+ * commit still wins over a seed.  The backend's own uncommitted commits are kept
  * locally (subtransaction-aware) so that a transaction reads its own.
  *
  * Key lock: log_commit() and log_read_group() take a heavyweight
@@ -48,6 +52,7 @@
 #include "catalog/namespace.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "storage/ipc.h"
 #include "storage/lmgr.h"
 #include "storage/lwlock.h"
@@ -61,6 +66,8 @@
 #include "am/cursor.h"
 #include "commit/pending.h"
 #include "consumer/offsets.h"
+#include "partition/roll.h"
+#include "shmem.h"
 
 #define OFFSET_VERSIONS		4
 #define LOADED_MARKER		(-1)	/* log_id of the per-database marker */
@@ -69,8 +76,8 @@
 typedef struct OffsetKey
 {
 	Oid			dbid;
-	Oid			olog;			/* first segment of the offsets log: keeps
-								 * apart a re-created extension's offsets */
+	Oid			olog;			/* logext.logs: keeps apart a re-created
+								 * extension's offsets */
 	int32		log_id;
 	int32		partition;
 	char		group[LOGEXT_MAX_GROUP_LEN + 1];
@@ -145,15 +152,18 @@ LogCheckGroupName(const char *group)
 						   LOGEXT_MAX_GROUP_LEN)));
 }
 
-/* relation of the offsets log's first segment, validated */
+/*
+ * Identifies this installation of the extension in the database (the OID of
+ * logext.logs), so that a dropped and re-created extension does not see the
+ * old one's cached offsets.
+ */
 static Oid
 offsets_log_relid(void)
 {
-	LogCacheEntry *log = LogCacheLookup(LOGEXT_OFFSETS_LOG);
-	Relation	rel = LogOpenSegment(&log, 0, 0, AccessShareLock);
-	Oid			relid = RelationGetRelid(rel);
+	Oid			relid = get_relname_relid("logs", get_namespace_oid("logext", false));
 
-	relation_close(rel, AccessShareLock);
+	if (!OidIsValid(relid))
+		elog(ERROR, "catalog table logext.logs is missing");
 	return relid;
 }
 
@@ -287,11 +297,12 @@ ensure_loaded(void)
 	if (found)
 		return;
 
-	/* relation locks before the LWLock */
-	log = LogCacheLookup(LOGEXT_OFFSETS_LOG);
+	/* relation locks before the LWLock; the segments may have changed */
+	log = LogCacheRefresh(LOGEXT_OFFSETS_LOG);
 	for (int s = 0; s < log->parts[0].nsegments; s++)
 	{
-		Relation	rel = LogOpenSegment(&log, 0, s, AccessShareLock);
+		Relation	rel = try_relation_open(log->parts[0].segments[s].relid,
+											AccessShareLock);
 
 		if (rel)
 			rels = lappend(rels, rel);
@@ -527,4 +538,100 @@ void
 LogOffsetsEndXact(void)
 {
 	pending_offsets = NIL;
+}
+
+/*
+ * Seed for the compacted offsets log: the latest committed offset of every
+ * key.  Runs under the old segment's partition lock with no write in
+ * flight, so every offsets record there has been decided and published.
+ */
+static int
+seed_offsets(void *arg, StringInfo buf)
+{
+	Oid			olog = *(Oid *) arg;
+	HASH_SEQ_STATUS seq;
+	OffsetEntry *entry;
+	int			n = 0;
+
+	LWLockAcquire(offsets_lock, LW_SHARED);
+	hash_seq_init(&seq, offsets_hash);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		LogOffset	value;
+		LogRecordHeader hdr;
+		OffsetRecord orec;
+		uint16		klen = strlen(entry->key.group);
+
+		if (entry->key.dbid != MyDatabaseId || entry->key.olog != olog ||
+			entry->key.log_id == LOADED_MARKER ||
+			!resolve(entry->versions, entry->nversions, &value))
+			continue;
+		memset(&hdr, 0, sizeof(hdr));
+		hdr.length = LOG_REC_HEADER_SIZE + klen + sizeof(OffsetRecord);
+		hdr.flags = LOG_REC_HAS_KEY;
+		hdr.key_len = klen;
+		orec.log_id = entry->key.log_id;
+		orec.partition = entry->key.partition;
+		orec.next_offset = value;
+		appendBinaryStringInfo(buf, (char *) &hdr, LOG_REC_HEADER_SIZE);
+		appendBinaryStringInfo(buf, entry->key.group, klen);
+		appendBinaryStringInfo(buf, (char *) &orec, sizeof(OffsetRecord));
+		n++;
+	}
+	LWLockRelease(offsets_lock);
+	return n;
+}
+
+/*
+ * Compact the offsets log: roll it over to a new segment that starts with
+ * the latest committed offset of every key, then drop the old segments that
+ * nobody is reading.  Unless force, only when it has grown past
+ * logext.offsets_compaction_threshold plus twice what compaction would
+ * keep.  Returns the number of offsets kept, or -1 if nothing was done.
+ */
+int64
+LogOffsetsCompact(bool force)
+{
+	LogCacheEntry *log;
+	Oid			olog = offsets_log_relid();
+	int64		bytes = 0;
+	long		nkeys;
+	bool		busy;
+	int64		kept = 0;
+
+	ensure_loaded();
+	log = LogCacheRefresh(LOGEXT_OFFSETS_LOG);
+	for (int s = 0; s < log->parts[0].nsegments; s++)
+	{
+		Relation	rel = try_relation_open(log->parts[0].segments[s].relid,
+											AccessShareLock);
+
+		if (rel == NULL)
+			continue;
+		bytes += (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
+		relation_close(rel, AccessShareLock);
+	}
+	LWLockAcquire(offsets_lock, LW_SHARED);
+	nkeys = hash_get_num_entries(offsets_hash);
+	LWLockRelease(offsets_lock);
+	if (!force &&
+		bytes <= (int64) logext_offsets_compaction_threshold_kb * 1024 + 2 * nkeys * 64)
+		return -1;
+
+	if (!OidIsValid(LogRollPartition(&log, 0, seed_offsets, &olog, &busy)))
+		return -1;
+
+	/* every segment but the new one can go, unless someone reads it now */
+	log = LogCacheRefresh(LOGEXT_OFFSETS_LOG);
+	for (int s = 0; s < log->parts[0].nsegments - 1; s++)
+		LogTryDropSegment(log->parts[0].segments[s].relid);
+	{
+		Relation	rel = LogOpenSegment(&log, 0, -1, AccessShareLock);
+
+		kept = LogSegmentNextOffset(rel) - log->parts[0].segments[log->parts[0].nsegments - 1].base_offset;
+		relation_close(rel, AccessShareLock);
+	}
+	elog(DEBUG1, "logext: compacted the consumer offsets log from " INT64_FORMAT " bytes to " INT64_FORMAT " offsets",
+		 bytes, kept);
+	return kept;
 }

@@ -35,6 +35,7 @@ extern bool LogOffsetsGet(const char *group, int32 log_id, int32 partition,
 extern void LogOffsetsCommit(const char *group, LogCacheEntry *log,
 							 int32 partition, LogOffset next_offset);
 extern int	LogOffsetsList(LogGroupOffset **list);
+extern int64 LogOffsetsCompact(bool force);
 
 /* transaction hooks, called from commit/precommit.c */
 extern void LogOffsetsPreCommit(void);

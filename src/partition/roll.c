@@ -40,6 +40,7 @@
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "storage/lmgr.h"
@@ -299,6 +300,10 @@ LogDropSegment(Oid relid)
 	SPI_finish();
 
 	LogSlotForget(relid);
+	/* segments made by CREATE EXTENSION belong to it; others do not */
+	deleteDependencyRecordsForClass(RelationRelationId, relid,
+									ExtensionRelationId, DEPENDENCY_EXTENSION);
+	CommandCounterIncrement();
 	obj.classId = RelationRelationId;
 	obj.objectId = relid;
 	obj.objectSubId = 0;
