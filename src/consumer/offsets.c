@@ -112,15 +112,25 @@ typedef struct PendingOffset
 	SubTransactionId subid;
 } PendingOffset;
 
+#define MAX_ACTIVE_DBS		64
+
+/* databases with offset commits since the maintenance worker last looked */
+typedef struct ActiveDatabases
+{
+	Oid			dbids[MAX_ACTIVE_DBS];
+} ActiveDatabases;
+
 static HTAB *offsets_hash = NULL;
 static LWLock *offsets_lock = NULL;
+static ActiveDatabases *active_dbs = NULL;
 static List *pending_offsets = NIL;	/* in TopTransactionContext */
 
 void
 LogOffsetsShmemRequest(void)
 {
-	RequestAddinShmemSpace(hash_estimate_size(logext_max_group_offsets,
-											  sizeof(OffsetEntry)));
+	RequestAddinShmemSpace(add_size(hash_estimate_size(logext_max_group_offsets,
+													   sizeof(OffsetEntry)),
+									sizeof(ActiveDatabases)));
 	RequestNamedLWLockTranche("logext_offsets", 1);
 }
 
@@ -128,6 +138,7 @@ void
 LogOffsetsShmemStartup(void)
 {
 	HASHCTL		info;
+	bool		found;
 
 	info.keysize = sizeof(OffsetKey);
 	info.entrysize = sizeof(OffsetEntry);
@@ -136,6 +147,10 @@ LogOffsetsShmemStartup(void)
 								 logext_max_group_offsets,
 								 &info, HASH_ELEM | HASH_BLOBS);
 	offsets_lock = &(GetNamedLWLockTranche("logext_offsets"))->lock;
+	active_dbs = ShmemInitStruct("logext active databases",
+								 sizeof(ActiveDatabases), &found);
+	if (!found)
+		memset(active_dbs, 0, sizeof(ActiveDatabases));
 }
 
 void
@@ -495,6 +510,21 @@ LogOffsetsPreCommit(void)
 
 		add_version(&p->key, xid, p->value);
 	}
+	/* tell the maintenance worker to look at this database */
+	{
+		int			free_slot = -1;
+		bool		listed = false;
+
+		for (int i = 0; i < MAX_ACTIVE_DBS; i++)
+		{
+			if (active_dbs->dbids[i] == MyDatabaseId)
+				listed = true;
+			else if (!OidIsValid(active_dbs->dbids[i]) && free_slot < 0)
+				free_slot = i;
+		}
+		if (!listed && free_slot >= 0)
+			active_dbs->dbids[free_slot] = MyDatabaseId;
+	}
 	LWLockRelease(offsets_lock);
 }
 
@@ -634,4 +664,25 @@ LogOffsetsCompact(bool force)
 	elog(DEBUG1, "logext: compacted the consumer offsets log from " INT64_FORMAT " bytes to " INT64_FORMAT " offsets",
 		 bytes, kept);
 	return kept;
+}
+
+/*
+ * Take one database off the list of those with offset commits since the
+ * last call; InvalidOid when the list is empty (maintenance worker).
+ */
+Oid
+LogOffsetsNextActiveDatabase(void)
+{
+	Oid			dbid = InvalidOid;
+
+	LWLockAcquire(offsets_lock, LW_EXCLUSIVE);
+	for (int i = MAX_ACTIVE_DBS - 1; i >= 0; i--)
+		if (OidIsValid(active_dbs->dbids[i]))
+		{
+			dbid = active_dbs->dbids[i];
+			active_dbs->dbids[i] = InvalidOid;
+			break;
+		}
+	LWLockRelease(offsets_lock);
+	return dbid;
 }

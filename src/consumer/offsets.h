@@ -36,6 +36,7 @@ extern void LogOffsetsCommit(const char *group, LogCacheEntry *log,
 							 int32 partition, LogOffset next_offset);
 extern int	LogOffsetsList(LogGroupOffset **list);
 extern int64 LogOffsetsCompact(bool force);
+extern Oid	LogOffsetsNextActiveDatabase(void);
 
 /* transaction hooks, called from commit/precommit.c */
 extern void LogOffsetsPreCommit(void);

@@ -1,12 +1,20 @@
 /*-------------------------------------------------------------------------
  *
  * maintenance.c
- *	  The maintenance background worker: expires consumer group members
- *	  whose session timeout has passed.
+ *	  The logext maintenance worker and its per-database helpers.
  *
- * Registered from _PG_init (shared_preload_libraries); one per cluster.
- * Membership lives in shared memory only, so the worker needs no database
- * connection.  It wakes every logext.maintenance_naptime and on SIGHUP.
+ * One maintenance worker per cluster is registered from _PG_init
+ * (shared_preload_libraries).  It needs no database connection: every
+ * logext.maintenance_naptime it expires consumer group members whose
+ * session timeout has passed (membership lives in shared memory), and every
+ * ten naptimes it starts a short-lived worker in each database where
+ * consumer offsets were committed since the last round; that worker
+ * connects, compacts the offsets log if it has grown
+ * (logext.log_compact_offsets) and exits.  Short-lived workers never keep
+ * a database busy, so DROP DATABASE is not blocked by logext.
+ *
+ * Each unit of work runs in its own transaction; an error ends the
+ * per-database worker (it is started again next round) and is logged.
  *
  * Copyright (c) 2026, logext developers
  *
@@ -16,16 +24,24 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
+#include "utils/snapmgr.h"
 #include "utils/wait_event.h"
 
 #include "consumer/group.h"
+#include "consumer/offsets.h"
 #include "worker/maintenance.h"
+
+#define COMPACTION_ROUNDS	10	/* naptimes between compaction rounds */
 
 void
 LogMaintenanceRegister(void)
@@ -43,9 +59,31 @@ LogMaintenanceRegister(void)
 	RegisterBackgroundWorker(&worker);
 }
 
+/* start the compaction worker for one database; false if no slot is free */
+static bool
+start_db_worker(Oid dbid)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "logext");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "logext_db_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "logext compaction for database %u", dbid);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "logext compaction");
+	worker.bgw_main_arg = ObjectIdGetDatum(dbid);
+	worker.bgw_notify_pid = 0;
+	return RegisterDynamicBackgroundWorker(&worker, &handle);
+}
+
 void
 logext_maintenance_main(Datum main_arg)
 {
+	int			round = 0;
+
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
@@ -59,8 +97,51 @@ logext_maintenance_main(Datum main_arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 		LogGroupExpire();
+		if (++round >= COMPACTION_ROUNDS)
+		{
+			Oid			dbid;
+
+			round = 0;
+			while (OidIsValid(dbid = LogOffsetsNextActiveDatabase()))
+			{
+				if (!start_db_worker(dbid))
+				{
+					ereport(LOG,
+							(errmsg("logext: no background worker slot free to compact the offsets of database %u",
+									dbid),
+							 errhint("Increase max_worker_processes.")));
+					break;
+				}
+			}
+		}
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 logext_maintenance_naptime_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
+}
+
+void
+logext_db_worker_main(Datum main_arg)
+{
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg),
+											  InvalidOid, 0);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (OidIsValid(get_extension_oid("logext", true)))
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pgstat_report_activity(STATE_RUNNING, "SELECT logext.log_compact_offsets()");
+		if (SPI_execute("SELECT logext.log_compact_offsets()", false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not compact the consumer offsets log");
+		SPI_finish();
+		PopActiveSnapshot();
+	}
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	proc_exit(0);
 }

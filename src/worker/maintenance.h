@@ -14,5 +14,6 @@
 
 extern void LogMaintenanceRegister(void);
 extern PGDLLEXPORT void logext_maintenance_main(Datum main_arg);
+extern PGDLLEXPORT void logext_db_worker_main(Datum main_arg);
 
 #endif							/* LOGEXT_WORKER_MAINTENANCE_H */
