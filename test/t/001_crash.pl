@@ -50,6 +50,19 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION logext');
 $node->safe_psql('postgres', "SELECT logext.log_create('crash', $NPART)");
 $node->safe_psql('postgres', "SELECT logext.log_create('pgb', 3)");
+# a log created and appended to in one transaction (with wal_level =
+# minimal, the default here, its new segments skip WAL until commit)
+$node->safe_psql(
+	'postgres', q{
+BEGIN;
+SELECT logext.log_create('same.txn', 2);
+SELECT logext.log_append('same.txn', 'st' || g, partition => g % 2) FROM generate_series(1, 300) g;
+SELECT logext.log_append('same.txn', repeat('big', 10000), partition => 0);
+COMMIT;
+});
+my $same_txn_fp = $node->safe_psql('postgres',
+	"SELECT partition, count(*), md5(string_agg(log_offset || ':' || encode(value, 'hex'), ',' ORDER BY log_offset)) FROM logext.log_read('same.txn', 0, 0, 100000) GROUP BY 1 UNION ALL SELECT partition, count(*), md5(string_agg(log_offset || ':' || encode(value, 'hex'), ',' ORDER BY log_offset)) FROM logext.log_read('same.txn', 1, 0, 100000) GROUP BY 1 ORDER BY 1"
+);
 
 my $tmp = PostgreSQL::Test::Utils::tempdir;
 
@@ -444,6 +457,10 @@ for my $round (1 .. $ROUNDS)
 		}
 	}
 	ok($hole_reads_ok, "round $round: reading from a hole returns the next record");
+
+	is($node->safe_psql('postgres',
+		"SELECT partition, count(*), md5(string_agg(log_offset || ':' || encode(value, 'hex'), ',' ORDER BY log_offset)) FROM logext.log_read('same.txn', 0, 0, 100000) GROUP BY 1 UNION ALL SELECT partition, count(*), md5(string_agg(log_offset || ':' || encode(value, 'hex'), ',' ORDER BY log_offset)) FROM logext.log_read('same.txn', 1, 0, 100000) GROUP BY 1 ORDER BY 1"),
+		$same_txn_fp, "round $round: a log created and filled in one transaction survived");
 
 	# the partitions view agrees with what is there
 	my $view = $node->safe_psql('postgres',
