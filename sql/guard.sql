@@ -133,13 +133,17 @@ ANALYZE :seg;
 SELECT count(*) FROM :seg_empty;
 
 -- plain VACUUM is allowed (it freezes), the records stay readable
+SELECT relfrozenxid AS frozen_before FROM pg_class WHERE oid = :'seg'::regclass \gset
 VACUUM :seg;
 VACUUM (FREEZE) :seg;
 VACUUM (FREEZE, VERBOSE false) :seg_empty;
 VACUUM (ANALYZE) :seg;
 SELECT pg_temp.contents('guard.g', 0);
--- the segment has a valid relfrozenxid (clog truncation respects it)
-SELECT relfrozenxid::text::bigint > 0 AS has_relfrozenxid FROM pg_class WHERE oid = :'seg'::regclass;
+-- the segment has a valid relfrozenxid (clog truncation respects it), and
+-- VACUUM (FREEZE) advanced it past the transactions that appended
+SELECT relfrozenxid::text::bigint > 0 AS has_relfrozenxid,
+       age(relfrozenxid) < age(:'frozen_before'::xid) AS advanced_by_vacuum
+  FROM pg_class WHERE oid = :'seg'::regclass;
 -- a database-wide VACUUM visits the segments too and succeeds
 VACUUM;
 SELECT pg_temp.contents('guard.g', 0);

@@ -7,6 +7,8 @@
 #     keeps every record bit for bit, appended_at included, and the
 #     partitions view; appends continue at exactly the next offset (no hole
 #     without a transaction in flight)
+#   - PREPARE TRANSACTION is refused while appends are pending, allowed
+#     when there are none
 #   - values of many sizes around page boundaries, and one of 100 MB,
 #     round-trip bit-identical (sha256 computed by core, not logext), before
 #     and after a restart, via log_read and via a seq scan of the segment
@@ -27,6 +29,7 @@ $node->append_conf(
 	'postgresql.conf', qq{
 shared_preload_libraries = 'logext'
 max_wal_size = 2GB
+max_prepared_transactions = 2
 });
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION logext');
@@ -124,6 +127,33 @@ sub append_everywhere
 	my $pos = append_everywhere('rs', 3, 'after immediate restart');
 	is_deeply({ map { $_ => $pos->{$_}[0] } keys %$pos }, $before,
 		'immediate shutdown: new records get exactly the old next_offset');
+}
+
+# --------------------------------------------------------------------------
+# two-phase commit: refused while appends are pending, fine otherwise
+# --------------------------------------------------------------------------
+{
+	my $before = next_offsets('rs');
+	my ($ret, $out, $err) = $node->psql('postgres', q{
+BEGIN;
+SELECT logext.log_append('rs', 'prepared'::text, partition => 0);
+PREPARE TRANSACTION 'with_appends';});
+	like($err, qr/ERROR/, 'PREPARE TRANSACTION with pending appends fails');
+	is($node->safe_psql('postgres', "SELECT count(*) FROM pg_prepared_xacts"), '0',
+		'... and leaves no prepared transaction');
+	is_deeply(next_offsets('rs'), $before, '... and appends nothing');
+	$node->safe_psql('postgres', q{
+BEGIN;
+SAVEPOINT s;
+SELECT logext.log_append('rs', 'rolled back'::text, partition => 0);
+ROLLBACK TO s;
+CREATE TABLE prep_t (a int);
+PREPARE TRANSACTION 'without_appends';});
+	is($node->safe_psql('postgres', "SELECT gid FROM pg_prepared_xacts"), 'without_appends',
+		'PREPARE TRANSACTION without pending appends (they were rolled back) works');
+	$node->safe_psql('postgres', "COMMIT PREPARED 'without_appends'");
+	is_deeply(next_offsets('rs'), $before, 'COMMIT PREPARED appended nothing');
+	$node->safe_psql('postgres', 'DROP TABLE prep_t');
 }
 
 # --------------------------------------------------------------------------
