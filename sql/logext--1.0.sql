@@ -86,7 +86,7 @@ REVOKE ALL ON FUNCTION logext._segment_init(regclass, integer, integer, bigint),
 --
 -- Administration
 --
-CREATE FUNCTION logext._log_create(log_name text, partitions integer)
+CREATE FUNCTION logext._log_create(log_name text, partitions integer, fixed_id integer DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -118,9 +118,18 @@ BEGIN
             USING ERRCODE = 'duplicate_object';
     END IF;
 
-    INSERT INTO logext.logs (log_name, partitions)
-        VALUES (_log_create.log_name, _log_create.partitions)
-        RETURNING log_id INTO v_id;
+    IF fixed_id IS NULL THEN
+        INSERT INTO logext.logs (log_name, partitions)
+            VALUES (_log_create.log_name, _log_create.partitions)
+            RETURNING log_id INTO v_id;
+    ELSE
+        -- logext's own logs: no nextval() in CREATE EXTENSION's transaction
+        -- (under wal_level = minimal a crash could then rewind the sequence)
+        INSERT INTO logext.logs (log_id, log_name, partitions)
+            OVERRIDING SYSTEM VALUE
+            VALUES (fixed_id, _log_create.log_name, _log_create.partitions)
+            RETURNING log_id INTO v_id;
+    END IF;
 
     FOR p IN 0 .. partitions - 1 LOOP
         v_rel := logext._segment_create(v_id, p, pg_catalog.format('seg_%s_%s_0', v_id, p));
@@ -130,7 +139,7 @@ BEGIN
     END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION logext._log_create(text, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION logext._log_create(text, integer, integer) FROM PUBLIC;
 
 CREATE FUNCTION logext.log_create(log_name text, partitions integer DEFAULT 1)
 RETURNS void
@@ -297,7 +306,7 @@ COMMENT ON VIEW logext.log_segments IS 'segment relations of every partition (SE
 -- "__consumer_offsets" (no heap rows, so no dead tuples); membership lives
 -- in shared memory and is expired by the maintenance worker.
 --
-SELECT logext._log_create('__consumer_offsets', 1);
+SELECT logext._log_create('__consumer_offsets', 1, 0);
 
 CREATE FUNCTION logext.log_commit("group" text, log_name text, partition integer, next_offset bigint)
 RETURNS void
@@ -367,6 +376,9 @@ RETURNS TABLE ("group" text, member_id text, pid integer, joined_at timestamptz,
                last_heartbeat timestamptz, session_timeout_ms integer)
 AS 'MODULE_PATHNAME', 'log_group_members'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION logext.log_group_offsets() IS 'committed offset and assigned member of every (group, log, partition), from shared memory';
+COMMENT ON FUNCTION logext.log_group_members() IS 'live consumer group members, from shared memory';
 
 CREATE VIEW logext.group_members AS SELECT * FROM logext.log_group_members();
 COMMENT ON VIEW logext.group_members IS 'live consumer group members (shared memory)';

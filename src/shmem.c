@@ -28,14 +28,24 @@
 #include "storage/ipc.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "common/hashfn.h"
 #include "utils/hsearch.h"
 #include "utils/timestamp.h"
 
 #include "am/segment.h"
 #include "shmem.h"
 
+/*
+ * Condition variables that partitions' commits broadcast, shared by hash of
+ * (database, segment).  They are not part of the slots because slots are
+ * freed (log_drop, compaction) while a reader may still sleep on one; these
+ * are never re-initialised.  A collision only causes a spurious wake-up.
+ */
+#define LOGEXT_NUM_CVS	1024
+
 typedef struct LogSharedState
 {
+	ConditionVariable cvs[LOGEXT_NUM_CVS];
 	int			part_tranche_id;
 	int			ninflight;
 	LogInflight inflight[FLEXIBLE_ARRAY_MEMBER];
@@ -80,6 +90,8 @@ LogShmemStartup(void)
 								 &found);
 	if (!found)
 	{
+		for (int i = 0; i < LOGEXT_NUM_CVS; i++)
+			ConditionVariableInit(&log_shared->cvs[i]);
 		log_shared->part_tranche_id = LWLockNewTrancheId();
 		log_shared->ninflight = inflight_slots();
 		for (int i = 0; i < log_shared->ninflight; i++)
@@ -143,7 +155,6 @@ LogSlotGet(Oid relid)
 	if (!found)
 	{
 		LWLockInitialize(&slot->lock, log_shared->part_tranche_id);
-		ConditionVariableInit(&slot->cv);
 		slot->initialized = false;
 		pg_atomic_init_u64(&slot->next_offset, 0);
 		slot->tail_blkno = InvalidBlockNumber;
@@ -153,6 +164,15 @@ LogSlotGet(Oid relid)
 	}
 	LWLockRelease(log_mapping_lock);
 	return slot;
+}
+
+/* the condition variable a partition's commits broadcast */
+ConditionVariable *
+LogSlotCV(LogPartSlot *slot)
+{
+	uint32		h = hash_bytes((const unsigned char *) &slot->key, sizeof(LogPartKey));
+
+	return &log_shared->cvs[h % LOGEXT_NUM_CVS];
 }
 
 /* the slot of a segment if one exists */
@@ -204,12 +224,14 @@ LogInflightBegin(TransactionId xid)
 {
 	LogInflight *inf = my_inflight();
 
+	TimestampTz now = GetCurrentTimestamp();
+
 	if (inf == NULL)
 		return;
 	SpinLockAcquire(&inf->mutex);
 	inf->pid = MyProcPid;
 	inf->xid = xid;
-	inf->since = GetCurrentTimestamp();
+	inf->since = now;
 	inf->nparts = 0;
 	SpinLockRelease(&inf->mutex);
 }
@@ -263,6 +285,14 @@ LogInflightOldest(LogPartSlot *slot, LogOffset *first_offset, int *pid,
 		LogInflight *inf = &log_shared->inflight[i];
 
 		SpinLockAcquire(&inf->mutex);
+		if (inf->nparts > LOGEXT_INFLIGHT_MAX && !found)
+		{
+			/* too many partitions to list: assume this one may be among them */
+			found = true;
+			*first_offset = PG_INT64_MAX;
+			*pid = inf->pid;
+			*since = inf->since;
+		}
 		for (int j = 0; j < Min(inf->nparts, LOGEXT_INFLIGHT_MAX); j++)
 		{
 			if (inf->parts[j].slot == slot &&
@@ -279,20 +309,36 @@ LogInflightOldest(LogPartSlot *slot, LogOffset *first_offset, int *pid,
 	return found;
 }
 
+static bool wait_exit_registered = false;
+
+/* a backend ended by FATAL while waiting does not stay listed */
+static void
+wait_exit_cleanup(int code, Datum arg)
+{
+	LogWaitEnd();
+}
+
 /* a log_read() of this backend starts / stops waiting (monitoring) */
 void
 LogWaitBegin(Oid relid, LogOffset from_offset)
 {
 	LogInflight *inf = my_inflight();
 
+	TimestampTz now = GetCurrentTimestamp();
+
 	if (inf == NULL)
 		return;
+	if (!wait_exit_registered)
+	{
+		before_shmem_exit(wait_exit_cleanup, (Datum) 0);
+		wait_exit_registered = true;
+	}
 	SpinLockAcquire(&inf->mutex);
 	inf->wait_pid = MyProcPid;
 	inf->wait_dbid = MyDatabaseId;
 	inf->wait_relid = relid;
 	inf->wait_from = from_offset;
-	inf->wait_since = GetCurrentTimestamp();
+	inf->wait_since = now;
 	SpinLockRelease(&inf->mutex);
 }
 

@@ -36,7 +36,6 @@ typedef struct LogPartSlot
 {
 	LogPartKey	key;			/* hash key: must be first */
 	LWLock		lock;
-	ConditionVariable cv;		/* broadcast when records commit or abort */
 	bool		initialized;	/* next_offset etc. read from disk */
 	pg_atomic_uint64 next_offset;	/* next offset to give out */
 	BlockNumber tail_blkno;		/* page being filled, or Invalid: start a
@@ -91,6 +90,7 @@ extern void LogShmemStartup(void);
 extern LogPartSlot *LogSlotGet(Oid relid);
 extern void LogSlotForget(Oid relid);
 extern LogPartSlot *LogSlotFind(Oid relid);
+extern ConditionVariable *LogSlotCV(LogPartSlot *slot);
 extern LogOffset LogSegmentNextOffset(Relation rel);
 
 extern void LogInflightBegin(TransactionId xid);

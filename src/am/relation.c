@@ -131,6 +131,9 @@ logam_relation_copy_for_cluster(Relation OldTable, Relation NewTable,
 	FlushRelationBuffers(OldTable);
 	RelationCopyStorage(RelationGetSmgr(OldTable), RelationGetSmgr(NewTable),
 						MAIN_FORKNUM, OldTable->rd_rel->relpersistence);
+	/* nothing was frozen by the copy */
+	*xid_cutoff = OldTable->rd_rel->relfrozenxid;
+	*multi_cutoff = OldTable->rd_rel->relminmxid;
 	*num_tuples = 0;
 	*tups_vacuumed = 0;
 	*tups_recently_dead = 0;

@@ -208,7 +208,7 @@ LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
 	LogWaitBegin(relid, froms[0]);
 	PG_TRY();
 	{
-		ConditionVariablePrepareToSleep(&slot->cv);
+		ConditionVariablePrepareToSleep(LogSlotCV(slot));
 		for (;;)
 		{
 			Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
@@ -231,13 +231,13 @@ LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
 				{
 					relid = RelationGetRelid(rel);
 					slot = LogSlotGet(relid);
-					ConditionVariablePrepareToSleep(&slot->cv);
+					ConditionVariablePrepareToSleep(LogSlotCV(slot));
 				}
 				relation_close(rel, AccessShareLock);
 			}
 			if (nparts > 1 || slot->sealed || RecoveryInProgress())
 				timeout = Min(timeout, STANDBY_POLL_MS);
-			ConditionVariableTimedSleep(&slot->cv, timeout, PG_WAIT_EXTENSION);
+			ConditionVariableTimedSleep(LogSlotCV(slot), timeout, PG_WAIT_EXTENSION);
 		}
 		ConditionVariableCancelSleep();
 	}

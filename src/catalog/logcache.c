@@ -6,10 +6,13 @@
  * Appending and reading need a log's id, partition count and segment
  * relations for every call; looking them up in logext.logs/segments each
  * time would cost a query.  Entries are filled by one SPI query on a miss
- * and trusted until a segment they name cannot be opened (the log was
- * dropped, possibly re-created under the same name): LogOpenSegment then
- * refreshes the entry once and retries.  The partition count of a log never
- * changes, so routing from a cached entry is always right.
+ * and marked stale by a relcache invalidation of any segment they name:
+ * dropping a log (and re-creating it under the same name), rolling a
+ * partition and compaction all send one for the old segment when they
+ * commit, on the primary and, through WAL, on standbys.  A stale entry is
+ * re-read on its next use.  LogOpenSegment also refreshes an entry whose
+ * segment cannot be opened, for the window before the invalidation
+ * arrives.
  *
  * The log lock is a heavyweight lock on (logext.logs, log_id), taken in
  * AccessShareLock by the pre-commit write and in AccessExclusiveLock by
@@ -32,7 +35,9 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "catalog/logcache.h"
 
@@ -48,6 +53,25 @@ check_name(const char *name)
 				 errmsg("log \"%.*s...\" does not exist", 64, name)));
 }
 
+/* relcache callback: mark entries naming relid (or all) stale */
+static void
+invalidate_segment(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS seq;
+	LogCacheEntry *entry;
+
+	hash_seq_init(&seq, log_cache);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		if (!OidIsValid(relid))
+			entry->stale = true;
+		for (int p = 0; p < entry->nparts && !entry->stale; p++)
+			for (int i = 0; i < entry->parts[p].nsegments; i++)
+				if (entry->parts[p].segments[i].relid == relid)
+					entry->stale = true;
+	}
+}
+
 static void
 init_cache(void)
 {
@@ -61,6 +85,7 @@ init_cache(void)
 	ctl.hcxt = log_cache_cxt;
 	log_cache = hash_create("logext log cache", 16, &ctl,
 							HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	CacheRegisterRelcacheCallback(invalidate_segment, (Datum) 0);
 }
 
 /*
@@ -72,11 +97,18 @@ fill_entry(LogCacheEntry *entry)
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
 	bool		found = false;
+	bool		pushed = false;
 	int			ret;
 
 	args[0] = CStringGetTextDatum(entry->name);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* at pre-commit there is no active snapshot */
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
 	ret = SPI_execute_with_args(
 		"SELECT l.log_id, l.partitions, s.partition, s.base_offset, s.relid::oid "
 		"FROM logext.logs l JOIN logext.segments s ON s.log_id = l.log_id "
@@ -124,6 +156,8 @@ fill_entry(LogCacheEntry *entry)
 		pfree(counts);
 		MemoryContextSwitchTo(old);
 	}
+	if (pushed)
+		PopActiveSnapshot();
 	SPI_finish();
 	return found;
 }
@@ -153,7 +187,7 @@ lookup(const char *name, bool refresh)
 	if (log_cache == NULL)
 		init_cache();
 	entry = hash_search(log_cache, name, HASH_FIND, NULL);
-	if (entry != NULL && !refresh)
+	if (entry != NULL && !refresh && !entry->stale)
 		return entry;
 
 	/* fill a local copy first, so that an error leaves no half entry */
@@ -177,6 +211,7 @@ lookup(const char *name, bool refresh)
 	entry->log_id = fresh.log_id;
 	entry->nparts = fresh.nparts;
 	entry->parts = fresh.parts;
+	entry->stale = false;
 	return entry;
 }
 

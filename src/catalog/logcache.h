@@ -34,6 +34,7 @@ typedef struct LogCacheEntry
 	char		name[LOGEXT_MAX_NAME_LEN + 1];	/* hash key */
 	int32		log_id;
 	int32		nparts;
+	bool		stale;			/* a segment of it was invalidated */
 	LogPartitionInfo *parts;	/* nparts entries */
 } LogCacheEntry;
 

@@ -53,6 +53,7 @@ typedef struct PendingState
 	SubxactMark *marks;
 	int			nmarks;
 	int			maxmarks;
+	bool		need_seek;		/* file position is not at length */
 	/* scan state */
 	int64		scan_pos;		/* stream position of the scan */
 	int64		scan_entry_end; /* end of the current entry */
@@ -154,7 +155,17 @@ stream_write(const void *data, uint32 len)
 		pending->length + len > (int64) logext_append_buffer_kb * 1024)
 		spill();
 	if (pending->file != NULL)
+	{
+		if (pending->need_seek)
+		{
+			if (BufFileSeek(pending->file, 0, pending->length, SEEK_SET) != 0)
+				ereport(ERROR,
+						(errcode_for_file_access(),
+						 errmsg("could not seek in the temporary file of pending appends: %m")));
+			pending->need_seek = false;
+		}
 		BufFileWrite(pending->file, (void *) data, len);
+	}
 	else
 		appendBinaryStringInfo(&pending->mem, data, len);
 	pending->length += len;
@@ -238,6 +249,7 @@ LogPendingScanBegin(void)
 {
 	pending->scan_pos = 0;
 	pending->scan_entry_end = 0;
+	pending->need_seek = true;	/* writes after a scan go to the end */
 	if (pending->file != NULL && BufFileSeek(pending->file, 0, 0, SEEK_SET) != 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
@@ -314,13 +326,9 @@ LogPendingSubAbort(SubTransactionId subid)
 		return;
 	pending->length = pending->marks[i].length;
 	pending->nmarks = i;
+	/* no I/O in an abort callback: the next write seeks */
 	if (pending->file != NULL)
-	{
-		if (BufFileSeek(pending->file, 0, pending->length, SEEK_SET) != 0)
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not seek in the temporary file of pending appends: %m")));
-	}
+		pending->need_seek = true;
 	else
 		pending->mem.len = (int) pending->length;
 }

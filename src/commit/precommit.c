@@ -134,14 +134,16 @@ open_target(LogPendingTarget *t)
 	LogPartitionInfo *pi;
 
 	LogLockLog(t->log_id, AccessShareLock);
-	rel = try_relation_open(t->relid, RowExclusiveLock);
+	rel = OidIsValid(t->relid) ? try_relation_open(t->relid, RowExclusiveLock) : NULL;
 	if (rel != NULL)
 		return rel;
 	log = LogCacheRefresh(t->log_name);
 	pi = &log->parts[t->partition];
 	if (log->log_id == t->log_id)
-		rel = try_relation_open(pi->segments[pi->nsegments - 1].relid,
-								RowExclusiveLock);
+	{
+		t->relid = pi->segments[pi->nsegments - 1].relid;
+		rel = try_relation_open(t->relid, RowExclusiveLock);
+	}
 	if (rel == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -153,18 +155,27 @@ open_target(LogPendingTarget *t)
 /*
  * The segment was rolled over: wait for the rolling transaction to end (its
  * lock on the successor) and continue there, or stay if the roll aborted.
+ * log_roll() refuses to run inside a transaction block, so the wait is
+ * short; still, records already written to other partitions of this
+ * transaction wait with it.
  */
 static void
-follow_roll(Relation *rel, LogPartSlot **slot, Oid successor)
+follow_roll(LogPendingTarget *t, Relation *rel, LogPartSlot **slot,
+			Oid successor)
 {
 	Relation	next;
 
+	CHECK_FOR_INTERRUPTS();
 	LockRelationOid(successor, RowExclusiveLock);
 	next = try_relation_open(successor, NoLock);
 	if (next == NULL)
 	{
 		UnlockRelationOid(successor, RowExclusiveLock);
-		return;
+		if (!(*slot)->sealed)
+			return;				/* the roll aborted: stay */
+		/* the successor is gone too (dropped since): use the active one */
+		t->relid = InvalidOid;
+		next = open_target(t);
 	}
 	relation_close(*rel, NoLock);
 	*rel = next;
@@ -243,7 +254,7 @@ precommit_write(void)
 
 		while ((first = write_target(t - targets, t, rels[i], slots[i], xid, now,
 									 &successor)) == InvalidLogOffset)
-			follow_roll(&rels[i], &slots[i], successor);
+			follow_roll(t, &rels[i], &slots[i], successor);
 		written->slots[i] = slots[i];
 		pos->log_name = MemoryContextStrdup(cxt, t->log_name);
 		pos->partition = t->partition;
@@ -268,7 +279,7 @@ end_of_xact(bool committed)
 	if (written != NULL)
 	{
 		for (int i = 0; i < written->npositions; i++)
-			ConditionVariableBroadcast(&written->slots[i]->cv);
+			ConditionVariableBroadcast(LogSlotCV(written->slots[i]));
 		LogInflightEnd();
 		if (committed)
 		{
@@ -297,12 +308,16 @@ log_xact_callback(XactEvent event, void *arg)
 			LogOffsetsPreCommit();
 			break;
 		case XACT_EVENT_PRE_PREPARE:
-			if (!LogPendingIsEmpty())
+			if (!LogPendingIsEmpty() || LogOffsetsPending() || LogRollPending())
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("cannot prepare a transaction that appended to a log"),
-						 errdetail("Log records get their offsets at commit; two-phase commit is not supported yet."),
+						 errdetail("Log records and consumer offsets are written at commit; two-phase commit is not supported yet."),
 						 errhint("Commit the appends in a transaction of their own.")));
+			break;
+		case XACT_EVENT_PREPARE:
+			/* nothing of ours is prepared; drop pointers into freed memory */
+			end_of_xact(false);
 			break;
 		case XACT_EVENT_COMMIT:
 			end_of_xact(true);

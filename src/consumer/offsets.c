@@ -21,7 +21,9 @@
  * uncommitted version per key at a time, so the list stays short.
  *
  * The cache is rebuilt per database, on first use after start-up, by one
- * scan of the offsets log.  The offsets log is compacted by rolling it over
+ * scan of the offsets log.  Replay does not maintain it, so during recovery
+ * (hot standby) offsets are always read from the log itself; a promoted
+ * standby starts with an empty cache.  The offsets log is compacted by rolling it over
  * to a new segment seeded with the latest committed offset of every key and
  * dropping the old segments (LogOffsetsCompact, run by the per-database
  * maintenance worker); readers of the log see it in log order, so a later
@@ -49,6 +51,7 @@
 #include "access/relation.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
@@ -292,17 +295,106 @@ resolve(const OffsetVersion *versions, int n, LogOffset *value)
 	return false;
 }
 
+typedef void (*OffsetVisitor) (const OffsetKey *key, TransactionId xid,
+							   LogOffset value, void *arg);
+
+/* open every segment of the offsets log (before taking any LWLock) */
+static List *
+open_offsets_log(void)
+{
+	LogCacheEntry *log = LogCacheRefresh(LOGEXT_OFFSETS_LOG);
+	List	   *rels = NIL;
+
+	for (int s = 0; s < log->parts[0].nsegments; s++)
+	{
+		Relation	rel = try_relation_open(log->parts[0].segments[s].relid,
+											AccessShareLock);
+
+		if (rel)
+			rels = lappend(rels, rel);
+	}
+	return rels;
+}
+
+static void
+close_offsets_log(List *rels)
+{
+	ListCell   *lc;
+
+	foreach(lc, rels)
+		relation_close((Relation) lfirst(lc), AccessShareLock);
+}
+
+/*
+ * Visit every record of the offsets log whose transaction committed or is
+ * still running, in log order.
+ */
+static void
+scan_offsets_log(List *rels, Oid olog, OffsetVisitor visit, void *arg)
+{
+	ListCell   *lc;
+
+	foreach(lc, rels)
+	{
+		LogCursor	c;
+		LogRecordHeader hdr;
+
+		LogCursorInit(&c, (Relation) lfirst(lc), NULL);
+		while (LogCursorPeek(&c, &hdr))
+		{
+			bool		live = (hdr.flags & LOG_REC_INVALID) == 0 &&
+			((hdr.flags & (LOG_REC_FROZEN | LOG_REC_COMMITTED)) != 0 ||
+			 TransactionIdIsInProgress(hdr.xid) ||
+			 TransactionIdDidCommit(hdr.xid));
+
+			if (live)
+			{
+				LogRecordData rec;
+				OffsetRecord orec;
+				OffsetKey	key;
+				char	   *group;
+
+				LogCursorReadRecord(&c, &hdr, &rec);
+				if (rec.key == NULL || VARSIZE(rec.value) - VARHDRSZ != sizeof(OffsetRecord))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATA_CORRUPTED),
+							 errmsg("invalid record at offset " INT64_FORMAT " of the consumer offsets log",
+									hdr.offset)));
+				memcpy(&orec, VARDATA(rec.value), sizeof(OffsetRecord));
+				group = text_to_cstring(rec.key);
+				make_key_in(&key, olog, group, orec.log_id, orec.partition);
+				visit(&key,
+					  (hdr.flags & LOG_REC_FROZEN) ? FrozenTransactionId : hdr.xid,
+					  orec.next_offset, arg);
+				pfree(group);
+				pfree(rec.key);
+				pfree(rec.value);
+			}
+			LogCursorUnlock(&c);
+			LogCursorAdvance(&c, &hdr);
+		}
+		LogCursorEnd(&c);
+	}
+}
+
+static void
+visit_add_version(const OffsetKey *key, TransactionId xid, LogOffset value,
+				  void *arg)
+{
+	add_version(key, xid, value);
+}
+
 /*
  * Build this database's part of the cache from the offsets log, once.
+ * Not during recovery: replay does not maintain the cache, so a standby
+ * reads the offsets log every time (see local_offsets).
  */
 static void
 ensure_loaded(void)
 {
 	OffsetKey	marker;
 	bool		found;
-	LogCacheEntry *log;
-	List	   *rels = NIL;
-	ListCell   *lc;
+	List	   *rels;
 
 	LogextRequirePreload();
 	make_key(&marker, "", LOADED_MARKER, 0);
@@ -312,68 +404,48 @@ ensure_loaded(void)
 	if (found)
 		return;
 
-	/* relation locks before the LWLock; the segments may have changed */
-	log = LogCacheRefresh(LOGEXT_OFFSETS_LOG);
-	for (int s = 0; s < log->parts[0].nsegments; s++)
-	{
-		Relation	rel = try_relation_open(log->parts[0].segments[s].relid,
-											AccessShareLock);
-
-		if (rel)
-			rels = lappend(rels, rel);
-	}
-
+	rels = open_offsets_log();
 	LWLockAcquire(offsets_lock, LW_EXCLUSIVE);
 	if (hash_search(offsets_hash, &marker, HASH_FIND, NULL) == NULL)
 	{
-		foreach(lc, rels)
-		{
-			LogCursor	c;
-			LogRecordHeader hdr;
-
-			LogCursorInit(&c, (Relation) lfirst(lc), NULL);
-			while (LogCursorPeek(&c, &hdr))
-			{
-				bool		live = (hdr.flags & LOG_REC_INVALID) == 0 &&
-				((hdr.flags & (LOG_REC_FROZEN | LOG_REC_COMMITTED)) != 0 ||
-				 TransactionIdIsInProgress(hdr.xid) ||
-				 TransactionIdDidCommit(hdr.xid));
-
-				if (live)
-				{
-					LogRecordData rec;
-					OffsetRecord orec;
-					OffsetKey	key;
-					char	   *group;
-
-					LogCursorReadRecord(&c, &hdr, &rec);
-					if (rec.key == NULL || VARSIZE(rec.value) - VARHDRSZ != sizeof(OffsetRecord))
-						ereport(ERROR,
-								(errcode(ERRCODE_DATA_CORRUPTED),
-								 errmsg("invalid record at offset " INT64_FORMAT " of the consumer offsets log",
-										hdr.offset)));
-					memcpy(&orec, VARDATA(rec.value), sizeof(OffsetRecord));
-					group = text_to_cstring(rec.key);
-					make_key_in(&key, marker.olog, group, orec.log_id,
-								orec.partition);
-					add_version(&key,
-								(hdr.flags & LOG_REC_FROZEN) ? FrozenTransactionId : hdr.xid,
-								orec.next_offset);
-					pfree(group);
-					pfree(rec.key);
-					pfree(rec.value);
-				}
-				LogCursorUnlock(&c);
-				LogCursorAdvance(&c, &hdr);
-			}
-			LogCursorEnd(&c);
-		}
+		scan_offsets_log(rels, marker.olog, visit_add_version, NULL);
 		hash_search(offsets_hash, &marker, HASH_ENTER, &found);
 	}
 	LWLockRelease(offsets_lock);
+	close_offsets_log(rels);
+}
 
-	foreach(lc, rels)
-		relation_close((Relation) lfirst(lc), AccessShareLock);
+/* standby: the latest committed value per key, straight from the log */
+static void
+visit_local(const OffsetKey *key, TransactionId xid, LogOffset value, void *arg)
+{
+	HTAB	   *local = (HTAB *) arg;
+	bool		found;
+	OffsetEntry *entry;
+
+	if (TransactionIdIsInProgress(xid) || !TransactionIdDidCommit(xid))
+		return;
+	entry = hash_search(local, key, HASH_ENTER, &found);
+	entry->nversions = 1;
+	entry->versions[0].xid = FrozenTransactionId;
+	entry->versions[0].value = value;
+}
+
+static HTAB *
+local_offsets(void)
+{
+	HASHCTL		ctl;
+	HTAB	   *local;
+	List	   *rels = open_offsets_log();
+
+	ctl.keysize = sizeof(OffsetKey);
+	ctl.entrysize = sizeof(OffsetEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	local = hash_create("logext standby offsets", 64, &ctl,
+						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	scan_offsets_log(rels, offsets_log_relid(), visit_local, local);
+	close_offsets_log(rels);
+	return local;
 }
 
 /*
@@ -405,6 +477,19 @@ LogOffsetsGet(const char *group, int32 log_id, int32 partition,
 		return mine->value != NO_OFFSET;
 	}
 
+	if (RecoveryInProgress())
+	{
+		HTAB	   *local = local_offsets();
+
+		entry = hash_search(local, &key, HASH_FIND, NULL);
+		if (entry != NULL)
+		{
+			n = entry->nversions;
+			memcpy(versions, entry->versions, sizeof(OffsetVersion) * n);
+		}
+		hash_destroy(local);
+		return resolve(versions, n, next_offset);
+	}
 	ensure_loaded();
 	LWLockAcquire(offsets_lock, LW_SHARED);
 	entry = hash_search(offsets_hash, &key, HASH_FIND, NULL);
@@ -460,17 +545,27 @@ LogOffsetsList(LogGroupOffset **list)
 	int			n = 0;
 	long		max;
 	Oid			olog = offsets_log_relid();
+	HTAB	   *source = offsets_hash;
+	bool		standby = RecoveryInProgress();
 
-	ensure_loaded();
-	LWLockAcquire(offsets_lock, LW_SHARED);
-	max = hash_get_num_entries(offsets_hash);
+	if (standby)
+		source = local_offsets();
+	else
+	{
+		ensure_loaded();
+		LWLockAcquire(offsets_lock, LW_SHARED);
+	}
+	max = hash_get_num_entries(source);
 	copy = palloc(sizeof(OffsetEntry) * Max(max, 1));
-	hash_seq_init(&seq, offsets_hash);
+	hash_seq_init(&seq, source);
 	while ((entry = hash_seq_search(&seq)) != NULL)
 		if (entry->key.dbid == MyDatabaseId && entry->key.olog == olog &&
 			entry->key.log_id != LOADED_MARKER)
 			copy[ncopy++] = *entry;
-	LWLockRelease(offsets_lock);
+	if (standby)
+		hash_destroy(source);
+	else
+		LWLockRelease(offsets_lock);
 
 	*list = palloc(sizeof(LogGroupOffset) * Max(ncopy, 1));
 	for (int i = 0; i < ncopy; i++)
@@ -561,6 +656,13 @@ LogOffsetsSubCommit(SubTransactionId subid, SubTransactionId parent)
 		if (p->subid == subid)
 			p->subid = parent;
 	}
+}
+
+/* has this transaction committed offsets (refuses PREPARE)? */
+bool
+LogOffsetsPending(void)
+{
+	return pending_offsets != NIL;
 }
 
 /* commit or abort: the list's memory goes with TopTransactionContext */

@@ -43,5 +43,6 @@ extern void LogOffsetsPreCommit(void);
 extern void LogOffsetsSubAbort(SubTransactionId subid);
 extern void LogOffsetsSubCommit(SubTransactionId subid, SubTransactionId parent);
 extern void LogOffsetsEndXact(void);
+extern bool LogOffsetsPending(void);
 
 #endif							/* LOGEXT_CONSUMER_OFFSETS_H */

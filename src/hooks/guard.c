@@ -8,7 +8,8 @@
  * but only for rows that exist: an UPDATE of an empty segment would
  * "succeed".  So INSERT/UPDATE/DELETE/MERGE targeting a segment are refused
  * at parse analysis, and TRUNCATE, COPY FROM, CLUSTER, VACUUM FULL, CREATE
- * INDEX, ALTER TABLE and DROP TABLE naming a segment in the utility hook.
+ * INDEX, ALTER TABLE, RENAME, SET SCHEMA, CREATE TRIGGER, CREATE RULE,
+ * INHERITS and DROP TABLE naming a segment in the utility hook.
  * Segments are dropped only by log_drop() (which deletes them internally,
  * not through DROP TABLE).  ALTER TABLE ... SET ACCESS METHOD log on
  * another table is refused too.
@@ -234,6 +235,52 @@ check_utility(Node *stmt)
 										alter->relation->relname),
 								 errhint("Create a log with logext.log_create().")));
 				}
+				break;
+			}
+		case T_RenameStmt:
+			{
+				RenameStmt *ren = (RenameStmt *) stmt;
+
+				if (ren->relation && rangevar_is_segment(ren->relation))
+					refuse("rename", ren->relation->relname,
+						   "Log segments are managed by logext; use its functions.");
+				break;
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *alt = (AlterObjectSchemaStmt *) stmt;
+
+				if (alt->relation && rangevar_is_segment(alt->relation))
+					refuse("move", alt->relation->relname,
+						   "Log segments stay in schema logext.");
+				break;
+			}
+		case T_CreateTrigStmt:
+			{
+				CreateTrigStmt *trig = (CreateTrigStmt *) stmt;
+
+				if (rangevar_is_segment(trig->relation))
+					refuse("create a trigger on", trig->relation->relname,
+						   "Records appear at commit, not through INSERT; consume them with logext.log_read().");
+				break;
+			}
+		case T_RuleStmt:
+			{
+				RuleStmt   *rule = (RuleStmt *) stmt;
+
+				if (rangevar_is_segment(rule->relation))
+					refuse("create a rule on", rule->relation->relname,
+						   "Log segments are managed by logext; use its functions.");
+				break;
+			}
+		case T_CreateStmt:
+			{
+				CreateStmt *create = (CreateStmt *) stmt;
+
+				foreach(lc, create->inhRelations)
+					if (rangevar_is_segment(lfirst(lc)))
+						refuse("inherit from", ((RangeVar *) lfirst(lc))->relname,
+							   "Log segments are managed by logext; use its functions.");
 				break;
 			}
 		case T_DropStmt:

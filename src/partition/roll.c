@@ -45,6 +45,7 @@
 #include "executor/spi.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -61,6 +62,7 @@ typedef struct RolledSlot
 } RolledSlot;
 
 static List *rolled = NIL;		/* in TopTransactionContext */
+static List *dropped = NIL;		/* relids, in TopTransactionContext */
 
 typedef struct SeedReader
 {
@@ -175,6 +177,11 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 	MemoryContext old_cxt;
 
 	LogextRequirePreload();
+	if (IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("cannot roll a log partition inside a transaction block"),
+				 errdetail("Commits to the partition wait until the rolling transaction ends.")));
 	*busy = false;
 	if (seed && LogInflightOldest(old_slot, &inflight, &pid, &since))
 	{
@@ -237,7 +244,9 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 	LWLockRelease(&old_slot->lock);
 
 	/* readers waiting on the old segment move on to the new one */
-	ConditionVariableBroadcast(&old_slot->cv);
+	ConditionVariableBroadcast(LogSlotCV(old_slot));
+	/* at commit, every backend's log cache forgets the old active segment */
+	CacheInvalidateRelcacheByRelid(old_relid);
 
 	add_catalog_row(log_id, partition, base, new_relid);
 	relation_close(new_rel, NoLock);
@@ -247,11 +256,29 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 	return new_relid;
 }
 
-/* end of transaction: a roll that aborted is undone in shared memory */
+/* did this transaction roll a partition (refuses PREPARE)? */
+bool
+LogRollPending(void)
+{
+	return rolled != NIL || dropped != NIL;
+}
+
+/*
+ * End of transaction: a roll that aborted is undone in shared memory; the
+ * slots of segments dropped by a committed transaction are forgotten (not
+ * earlier: if the drop aborted, the slot must stay sealed).
+ */
 void
 LogRollEndXact(bool committed)
 {
 	ListCell   *lc;
+
+	if (committed)
+	{
+		foreach(lc, dropped)
+			LogSlotForget(lfirst_oid(lc));
+	}
+	dropped = NIL;
 
 	if (!committed)
 	{
@@ -265,7 +292,7 @@ LogRollEndXact(bool committed)
 				r->old_slot->sealed = false;
 				r->old_slot->successor = InvalidOid;
 				LWLockRelease(&r->old_slot->lock);
-				ConditionVariableBroadcast(&r->old_slot->cv);
+				ConditionVariableBroadcast(LogSlotCV(r->old_slot));
 			}
 			LogSlotForget(r->new_relid);
 		}
@@ -299,7 +326,12 @@ LogDropSegment(Oid relid)
 		elog(ERROR, "could not delete the catalog row of segment %u", relid);
 	SPI_finish();
 
-	LogSlotForget(relid);
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+		dropped = lappend_oid(dropped, relid);
+		MemoryContextSwitchTo(old);
+	}
 	/* segments made by CREATE EXTENSION belong to it; others do not */
 	deleteDependencyRecordsForClass(RelationRelationId, relid,
 									ExtensionRelationId, DEPENDENCY_EXTENSION);

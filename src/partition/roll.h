@@ -27,5 +27,6 @@ extern Oid	LogRollPartition(LogCacheEntry **log, int32 partition,
 extern void LogDropSegment(Oid relid);
 extern bool LogTryDropSegment(Oid relid);
 extern void LogRollEndXact(bool committed);
+extern bool LogRollPending(void);
 
 #endif							/* LOGEXT_PARTITION_ROLL_H */
