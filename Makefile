@@ -49,6 +49,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks no header dependencies here: rebuild everything when one changes
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/*/*.h)
+
 .PHONY: pgtap
 pgtap:
 	pg_prove -d $${PGDATABASE:-logext_pgtap} test/pgtap/*.sql

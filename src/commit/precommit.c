@@ -15,6 +15,12 @@
  *	3. copy records into pages (am/writer.c);
  *	4. advance next_offset, note the write as in flight (monitoring), and
  *	   release the LWLock.
+ * XXX: each partition's write re-reads the transaction's pending stream
+ * (from the spill file if it grew past logext.append_buffer_size) while
+ * holding the partition LWLock, so a transaction with a large spilled
+ * buffer spread over many partitions holds each lock for a full read.
+ * Splitting the stream per partition before locking would fix that.
+ *
  * The WAL flush comes later in RecordTransactionCommit, after the LWLock is
  * released, so group commit still works.  ForceSyncCommit() makes that
  * flush happen even under synchronous_commit = off: offsets a reader has
@@ -179,7 +185,7 @@ follow_roll(LogPendingTarget *t, Relation *rel, LogPartSlot **slot,
 	}
 	relation_close(*rel, NoLock);
 	*rel = next;
-	*slot = LogSlotGet(successor);
+	*slot = LogSlotGet(RelationGetRelid(next));
 }
 
 static int

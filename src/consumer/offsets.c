@@ -364,7 +364,7 @@ scan_offsets_log(List *rels, Oid olog, OffsetVisitor visit, void *arg)
 				group = text_to_cstring(rec.key);
 				make_key_in(&key, olog, group, orec.log_id, orec.partition);
 				visit(&key,
-					  (hdr.flags & LOG_REC_FROZEN) ? FrozenTransactionId : hdr.xid,
+					  FrozenTransactionId, /* MUTATION */
 					  orec.next_offset, arg);
 				pfree(group);
 				pfree(rec.key);
@@ -752,6 +752,29 @@ LogOffsetsCompact(bool force)
 
 	if (!OidIsValid(LogRollPartition(&log, 0, seed_offsets, &olog, &busy)))
 		return -1;
+
+	/* keys deleted for good need no cache entry either */
+	LWLockAcquire(offsets_lock, LW_EXCLUSIVE);
+	{
+		HASH_SEQ_STATUS seq;
+		OffsetEntry *entry;
+
+		hash_seq_init(&seq, offsets_hash);
+		while ((entry = hash_seq_search(&seq)) != NULL)
+		{
+			LogOffset	value;
+
+			if (entry->key.dbid != MyDatabaseId || entry->key.olog != olog ||
+				entry->key.log_id == LOADED_MARKER)
+				continue;
+			prune(entry);
+			if (entry->nversions == 1 &&
+				!TransactionIdIsInProgress(entry->versions[0].xid) &&
+				!resolve(entry->versions, 1, &value))
+				hash_search(offsets_hash, &entry->key, HASH_REMOVE, NULL);
+		}
+	}
+	LWLockRelease(offsets_lock);
 
 	/* every segment but the new one can go, unless someone reads it now */
 	log = LogCacheRefresh(LOGEXT_OFFSETS_LOG);
