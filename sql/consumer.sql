@@ -212,7 +212,7 @@ SELECT logext.log_create('cg.four', 4);
 SELECT logext.log_append('cg.four', 'r' || p, partition => p) FROM generate_series(0, 3) p;
 
 SELECT logext.log_join('cg.m', 'm-b');
-SELECT logext.log_join('cg.m', 'm-a', 5000);
+SELECT logext.log_join('cg.m', 'm-a', 60000);
 SELECT "group", member_id, pid = pg_backend_pid() AS this_session, session_timeout_ms,
        joined_at <= last_heartbeat AS heartbeat_after_join
   FROM logext.group_members WHERE "group" = 'cg.m' ORDER BY member_id;
