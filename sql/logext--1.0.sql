@@ -211,7 +211,7 @@ COMMENT ON FUNCTION logext.log_append(text, bytea, text, jsonb, integer) IS 'app
 CREATE FUNCTION logext.log_append(log_name text, value text, key text DEFAULT NULL,
                                   headers jsonb DEFAULT NULL, partition integer DEFAULT NULL)
 RETURNS integer
-AS 'MODULE_PATHNAME', 'log_append_text'
+AS 'MODULE_PATHNAME', 'log_append'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION logext.log_append(text, text, text, jsonb, integer) IS 'append a text record (stored as its UTF-8 bytes)';
 

@@ -106,6 +106,7 @@ append_common(FunctionCallInfo fcinfo, const char *value, uint32 value_len)
 	PG_RETURN_INT32(partition);
 }
 
+/* bytea and text values: both are varlenas of bytes */
 PG_FUNCTION_INFO_V1(log_append);
 Datum
 log_append(PG_FUNCTION_ARGS)
@@ -116,19 +117,6 @@ log_append(PG_FUNCTION_ARGS)
 	require_arg(fcinfo, 0, "log name");
 	require_arg(fcinfo, 1, "log record value");
 	value = PG_GETARG_BYTEA_PP(1);
-	return append_common(fcinfo, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
-}
-
-PG_FUNCTION_INFO_V1(log_append_text);
-Datum
-log_append_text(PG_FUNCTION_ARGS)
-{
-	text	   *value;
-
-	check_can_append("log_append()");
-	require_arg(fcinfo, 0, "log name");
-	require_arg(fcinfo, 1, "log record value");
-	value = PG_GETARG_TEXT_PP(1);
 	return append_common(fcinfo, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
 }
 

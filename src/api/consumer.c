@@ -317,20 +317,16 @@ PG_FUNCTION_INFO_V1(log_heartbeat);
 Datum
 log_heartbeat(PG_FUNCTION_ARGS)
 {
-	char	   *group = group_arg(fcinfo, 0);
-	char	   *member = text_arg(fcinfo, 1, "member id");
-
-	PG_RETURN_BOOL(LogGroupHeartbeat(group, member));
+	PG_RETURN_BOOL(LogGroupHeartbeat(group_arg(fcinfo, 0),
+									 text_arg(fcinfo, 1, "member id")));
 }
 
 PG_FUNCTION_INFO_V1(log_leave);
 Datum
 log_leave(PG_FUNCTION_ARGS)
 {
-	char	   *group = group_arg(fcinfo, 0);
-	char	   *member = text_arg(fcinfo, 1, "member id");
-
-	PG_RETURN_BOOL(LogGroupLeave(group, member));
+	PG_RETURN_BOOL(LogGroupLeave(group_arg(fcinfo, 0),
+								 text_arg(fcinfo, 1, "member id")));
 }
 
 /* (group, log_id, partition, committed offset, owner) for the view */

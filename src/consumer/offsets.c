@@ -462,6 +462,8 @@ LogOffsetsGet(const char *group, int32 log_id, int32 partition,
 	int			n = 0;
 	ListCell   *lc;
 	PendingOffset *mine = NULL;
+	bool		standby = RecoveryInProgress();
+	HTAB	   *source = offsets_hash;
 
 	make_key(&key, group, log_id, partition);
 	foreach(lc, pending_offsets)
@@ -477,28 +479,23 @@ LogOffsetsGet(const char *group, int32 log_id, int32 partition,
 		return mine->value != NO_OFFSET;
 	}
 
-	if (RecoveryInProgress())
+	if (standby)
+		source = local_offsets();
+	else
 	{
-		HTAB	   *local = local_offsets();
-
-		entry = hash_search(local, &key, HASH_FIND, NULL);
-		if (entry != NULL)
-		{
-			n = entry->nversions;
-			memcpy(versions, entry->versions, sizeof(OffsetVersion) * n);
-		}
-		hash_destroy(local);
-		return resolve(versions, n, next_offset);
+		ensure_loaded();
+		LWLockAcquire(offsets_lock, LW_SHARED);
 	}
-	ensure_loaded();
-	LWLockAcquire(offsets_lock, LW_SHARED);
-	entry = hash_search(offsets_hash, &key, HASH_FIND, NULL);
+	entry = hash_search(source, &key, HASH_FIND, NULL);
 	if (entry != NULL)
 	{
 		n = entry->nversions;
 		memcpy(versions, entry->versions, sizeof(OffsetVersion) * n);
 	}
-	LWLockRelease(offsets_lock);
+	if (standby)
+		hash_destroy(source);
+	else
+		LWLockRelease(offsets_lock);
 	return resolve(versions, n, next_offset);
 }
 
