@@ -115,6 +115,10 @@ find_member(const char *group, const char *member)
 	return NULL;
 }
 
+/*
+ * Track the members this session joined, in join order; member NULL with
+ * add false forgets all of the group's.
+ */
 static void
 remember(const char *group, const char *member, bool add)
 {
@@ -125,7 +129,8 @@ remember(const char *group, const char *member, bool add)
 	foreach(lc, my_memberships)
 	{
 		mm = lfirst(lc);
-		if (strcmp(mm->group, group) == 0)
+		if (strcmp(mm->group, group) == 0 &&
+			(member == NULL || strcmp(mm->member, member) == 0))
 		{
 			my_memberships = foreach_delete_current(my_memberships, lc);
 			pfree(mm);
@@ -238,24 +243,25 @@ LogGroupRemoveAll(const char *group)
 		}
 	}
 	LWLockRelease(members_lock);
-	remember(group, "", false);
+	remember(group, NULL, false);
 	return n;
 }
 
-/* the member id this session joined the group with, or NULL */
+/* the member id this session last joined the group with, or NULL */
 const char *
 LogGroupMyMember(const char *group)
 {
 	ListCell   *lc;
+	const char *result = NULL;
 
 	foreach(lc, my_memberships)
 	{
 		MyMembership *mm = lfirst(lc);
 
 		if (strcmp(mm->group, group) == 0)
-			return mm->member;
+			result = mm->member;
 	}
-	return NULL;
+	return result;
 }
 
 static int

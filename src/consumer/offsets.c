@@ -529,8 +529,8 @@ LogOffsetsCommit(const char *group, LogCacheEntry *log, int32 partition,
 }
 
 /*
- * Every committed offset of this database (for logext.consumer_groups),
- * palloc'd.
+ * Every committed offset of this database (for logext.consumer_groups and
+ * log_delete_group), with this transaction's own commits, palloc'd.
  */
 int
 LogOffsetsList(LogGroupOffset **list)
@@ -544,6 +544,7 @@ LogOffsetsList(LogGroupOffset **list)
 	Oid			olog = offsets_log_relid();
 	HTAB	   *source = offsets_hash;
 	bool		standby = RecoveryInProgress();
+	ListCell   *lc;
 
 	if (standby)
 		source = local_offsets();
@@ -563,6 +564,25 @@ LogOffsetsList(LogGroupOffset **list)
 		hash_destroy(source);
 	else
 		LWLockRelease(offsets_lock);
+
+	/* this transaction's own commits override what is cached */
+	foreach(lc, pending_offsets)
+	{
+		PendingOffset *p = lfirst(lc);
+		int			i;
+
+		for (i = 0; i < ncopy; i++)
+			if (memcmp(&copy[i].key, &p->key, sizeof(OffsetKey)) == 0)
+				break;
+		if (i == ncopy)
+		{
+			copy = repalloc(copy, sizeof(OffsetEntry) * (ncopy + 1));
+			copy[ncopy++].key = p->key;
+		}
+		copy[i].nversions = 1;
+		copy[i].versions[0].xid = FrozenTransactionId;
+		copy[i].versions[0].value = p->value;
+	}
 
 	*list = palloc(sizeof(LogGroupOffset) * Max(ncopy, 1));
 	for (int i = 0; i < ncopy; i++)

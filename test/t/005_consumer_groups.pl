@@ -25,9 +25,9 @@
 #   (e) a backend blocked in log_read(wait_ms) that is cancelled, terminated
 #       or killed leaves no entry in logext.waiters.
 # Also: log_reset_offsets may be the first offsets operation after start-up
-# and after a restart; and, at the end, TODO tests for two known bugs
-# (log_delete_group after a first commit in the same transaction; log_leave
-# of another member forgetting the session's member).
+# and after a restart; and, at the end, two regressions (log_delete_group
+# after a first commit in the same transaction; log_leave of another member
+# forgetting the session's member).
 
 use strict;
 use warnings;
@@ -640,23 +640,17 @@ $node->restart;
 is(sql("SELECT logext.log_committed('d1', 'dlog', 0)"), '4', '(d) a commit after the crash survives a restart');
 
 # --------------------------------------------------------------------------
-# known bugs (TODO until fixed)
+# regressions
 # --------------------------------------------------------------------------
 
-TODO:
 {
-	local $TODO = 'log_delete_group() lists offsets from shared memory only, not the '
-	  . 'transaction\'s own uncommitted commits';
 	sql("BEGIN; SELECT logext.log_commit('ka', 'dlog', 0, 1); SELECT logext.log_delete_group('ka'); COMMIT;");
 	is(sql("SELECT logext.log_committed('ka', 'dlog', 0) IS NULL"),
 		't', 'log_delete_group deletes an offset first committed in the same transaction');
 }
 sql("SELECT logext.log_delete_group('ka')");
 
-TODO:
 {
-	local $TODO = 'log_leave() forgets the session\'s membership of the group whichever '
-	  . 'member leaves (remember() matches on the group only)';
 	my $s = $node->background_psql('postgres');
 	$s->query_safe(
 		"SELECT logext.log_join('kb', 'm-a'), logext.log_join('kb', 'm-b'), logext.log_join('kb', 'm-c')");
