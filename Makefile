@@ -14,6 +14,7 @@ OBJS = \
 	src/am/visibility.o \
 	src/am/cursor.o \
 	src/am/writer.o \
+	src/am/insert.o \
 	src/wal/xloginsert.o \
 	src/wal/redo.o \
 	src/wal/desc.o \

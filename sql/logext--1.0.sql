@@ -58,8 +58,8 @@ DECLARE
     v_rel regclass;
 BEGIN
     EXECUTE pg_catalog.format(
-        'CREATE TABLE logext.%I (partition int4 NOT NULL, log_offset int8 NOT NULL, '
-        'appended_at timestamptz NOT NULL, key text, value bytea NOT NULL, headers jsonb) '
+        'CREATE TABLE logext.%I (partition int4, log_offset int8, '
+        'appended_at timestamptz, key text, value bytea NOT NULL, headers jsonb) '
         'USING log', seg_name);
     v_rel := pg_catalog.format('logext.%I', seg_name)::regclass;
     EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', v_rel,

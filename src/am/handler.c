@@ -3,9 +3,10 @@
  * handler.c
  *	  The routine table of the "log" table access method and its handler.
  *
- * Callbacks live in scan.c (sequential and parallel scans), relation.c
- * (storage, VACUUM, sizes) and unsupported.c (everything an append-only
- * log refuses: row-level DML, TID and index access, TABLESAMPLE).
+ * Callbacks live in scan.c (sequential and parallel scans), insert.c
+ * (INSERT and COPY FROM append records), relation.c (storage, VACUUM,
+ * sizes) and unsupported.c (everything an append-only log refuses: UPDATE,
+ * DELETE, row locks, TID and index access, TABLESAMPLE).
  *
  * Copyright (c) 2026, logext developers
  *

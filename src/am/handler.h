@@ -78,6 +78,7 @@ extern bool logam_tuple_satisfies_snapshot(Relation rel, TupleTableSlot *slot,
 										   Snapshot snapshot);
 extern TransactionId logam_index_delete_tuples(Relation rel,
 											   TM_IndexDeleteOp *delstate);
+/* insert.c */
 extern void logam_tuple_insert(Relation rel, TupleTableSlot *slot,
 							   CommandId cid, int options,
 							   struct BulkInsertStateData *bistate);

@@ -3,9 +3,10 @@
  * unsupported.c
  *	  Callbacks of the log access method for operations a log refuses.
  *
- * A log is changed only through log_append() (rows get their offsets at
- * commit, so they do not exist when an INSERT would need a TID), and its
- * records are never updated, deleted or locked.  Indexes, TID access and
+ * Records are only ever appended (log_append(), or INSERT/COPY handled by
+ * am/insert.c) and never updated, deleted or locked; speculative insertion
+ * (ON CONFLICT) needs a row that exists before commit, which log records
+ * do not.  Indexes, TID access and
  * TABLESAMPLE are not provided.  Each callback fails with
  * ERRCODE_FEATURE_NOT_SUPPORTED naming the relation and the supported
  * path.  Most of these are also caught earlier, at parse analysis or in the
@@ -94,13 +95,6 @@ logam_index_delete_tuples(Relation rel, TM_IndexDeleteOp *delstate)
 }
 
 void
-logam_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid,
-				   int options, struct BulkInsertStateData *bistate)
-{
-	refuse(rel, "INSERT into", HINT_APPEND);
-}
-
-void
 logam_tuple_insert_speculative(Relation rel, TupleTableSlot *slot,
 							   CommandId cid, int options,
 							   struct BulkInsertStateData *bistate,
@@ -114,14 +108,6 @@ logam_tuple_complete_speculative(Relation rel, TupleTableSlot *slot,
 								 uint32 specToken, bool succeeded)
 {
 	refuse(rel, "INSERT into", HINT_APPEND);
-}
-
-void
-logam_multi_insert(Relation rel, TupleTableSlot **slots, int nslots,
-				   CommandId cid, int options,
-				   struct BulkInsertStateData *bistate)
-{
-	refuse(rel, "COPY into", HINT_APPEND);
 }
 
 TM_Result

@@ -9,12 +9,7 @@
  * PARALLEL UNSAFE and refuse read-only transactions and recovery
  * themselves: nothing checks again at commit time.
  *
- * With logext.notify on, each append also queues NOTIFY "logext.<log name>"
- * (payload empty; channel "logext" with the log name as payload when that
- * would exceed NAMEDATALEN).  PostgreSQL folds identical notifications of a
- * transaction into one and delivers them at commit, so listeners hear once
- * per committed transaction and log.  It has to be queued here, before
- * commit starts: a NOTIFY queued at pre-commit or later is lost.
+ * With logext.notify on, appends also queue a NOTIFY (LogPendingNotify).
  *
  * Copyright (c) 2026, logext developers
  *
@@ -26,7 +21,6 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "commands/async.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -41,18 +35,6 @@
 #include "commit/precommit.h"
 
 static void
-check_can_append(const char *fname)
-{
-	LogextRequirePreload();
-	PreventCommandIfReadOnly(fname);
-	PreventCommandDuringRecovery(fname);
-	if (IsInParallelMode())
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
-				 errmsg("cannot append to a log during a parallel operation")));
-}
-
-static void
 require_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 {
 	if (PG_ARGISNULL(argno))
@@ -61,31 +43,10 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 				 errmsg("%s must not be null", what)));
 }
 
-static void
-notify_log(LogCacheEntry *log)
-{
-	char		channel[NAMEDATALEN];
-
-	if (!logext_notify)
-		return;
-	if (snprintf(channel, sizeof(channel), "logext.%s", log->name) < NAMEDATALEN)
-		Async_Notify(channel, NULL);
-	else
-		Async_Notify("logext", log->name);
-}
-
-/* the logext-internal logs take no appends from users */
 static LogCacheEntry *
 user_log(text *name)
 {
-	LogCacheEntry *log = LogCacheLookupText(name);
-
-	if (strncmp(log->name, "__", 2) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("log \"%s\" is internal to logext", log->name),
-				 errhint("Use the consumer group functions, such as logext.log_commit().")));
-	return log;
+	return LogCacheCheckUserLog(LogCacheLookupText(name));
 }
 
 /* common part of the log_append variants; value already as bytes */
@@ -102,7 +63,7 @@ append_common(FunctionCallInfo fcinfo, const char *value, uint32 value_len)
 	partition = LogRoute(log, kdata, klen, !PG_ARGISNULL(4),
 						 PG_ARGISNULL(4) ? 0 : PG_GETARG_INT32(4));
 	LogPendingAppend(log, partition, kdata, klen, headers, value, value_len);
-	notify_log(log);
+	LogPendingNotify(log);
 	PG_RETURN_INT32(partition);
 }
 
@@ -113,7 +74,7 @@ log_append(PG_FUNCTION_ARGS)
 {
 	bytea	   *value;
 
-	check_can_append("log_append()");
+	LogPendingCheckCanAppend("log_append()");
 	require_arg(fcinfo, 0, "log name");
 	require_arg(fcinfo, 1, "log record value");
 	value = PG_GETARG_BYTEA_PP(1);
@@ -127,7 +88,7 @@ log_append_jsonb(PG_FUNCTION_ARGS)
 	Jsonb	   *value;
 	StringInfoData buf;
 
-	check_can_append("log_append()");
+	LogPendingCheckCanAppend("log_append()");
 	require_arg(fcinfo, 0, "log name");
 	require_arg(fcinfo, 1, "log record value");
 	value = PG_GETARG_JSONB_P(1);
@@ -183,7 +144,7 @@ append_batch_common(FunctionCallInfo fcinfo, Oid value_type)
 	bool		has_partition = !PG_ARGISNULL(4);
 	int32		partition = has_partition ? PG_GETARG_INT32(4) : 0;
 
-	check_can_append("log_append_batch()");
+	LogPendingCheckCanAppend("log_append_batch()");
 	require_arg(fcinfo, 0, "log name");
 	require_arg(fcinfo, 1, "values array");
 	log = user_log(PG_GETARG_TEXT_PP(0));
@@ -226,7 +187,7 @@ append_batch_common(FunctionCallInfo fcinfo, Oid value_type)
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (n > 0)
-		notify_log(log);
+		LogPendingNotify(log);
 	PG_RETURN_INT64(n);
 }
 

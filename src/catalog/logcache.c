@@ -322,3 +322,15 @@ LogLogName(int32 log_id)
 	SPI_finish();
 	return result;
 }
+
+/* the logext-internal logs ("__" names) take no appends from users */
+LogCacheEntry *
+LogCacheCheckUserLog(LogCacheEntry *log)
+{
+	if (strncmp(log->name, "__", 2) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("log \"%s\" is internal to logext", log->name),
+				 errhint("Use the consumer group functions, such as logext.log_commit().")));
+	return log;
+}

@@ -46,5 +46,6 @@ extern Relation LogOpenSegment(LogCacheEntry **entry, int partition,
 extern void LogCacheCheckPartition(LogCacheEntry *entry, int partition);
 extern void LogLockLog(int32 log_id, LOCKMODE lockmode);
 extern char *LogLogName(int32 log_id);
+extern LogCacheEntry *LogCacheCheckUserLog(LogCacheEntry *log);
 
 #endif							/* LOGEXT_CATALOG_LOGCACHE_H */

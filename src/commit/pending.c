@@ -28,6 +28,8 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "commands/async.h"
+#include "miscadmin.h"
 #include "storage/buffile.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -225,7 +227,8 @@ LogPendingIsEmpty(void)
 
 /*
  * Count the records per target (targets whose records were all rolled back
- * get 0) and return the target array.
+ * get 0) and return the target array.  With a single target the count is
+ * not needed (-1: some) and the stream is not read.
  */
 int
 LogPendingCount(LogPendingTarget **targets)
@@ -235,6 +238,13 @@ LogPendingCount(LogPendingTarget **targets)
 
 	if (pending == NULL)
 		return 0;
+	*targets = pending->targets;
+	if (pending->ntargets == 1)
+	{
+		/* the stream is not empty (checked by the caller): no need to scan */
+		pending->targets[0].count = -1;
+		return 1;
+	}
 	for (int i = 0; i < pending->ntargets; i++)
 		pending->targets[i].count = 0;
 	LogPendingScanBegin();
@@ -375,4 +385,40 @@ void
 LogPendingForget(void)
 {
 	pending = NULL;
+}
+
+/*
+ * Refuse to buffer appends where they could never be written: read-only
+ * transactions, recovery, parallel workers.  Nothing checks again at commit.
+ */
+void
+LogPendingCheckCanAppend(const char *what)
+{
+	LogextRequirePreload();
+	PreventCommandIfReadOnly(what);
+	PreventCommandDuringRecovery(what);
+	if (IsInParallelMode())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("cannot append to a log during a parallel operation")));
+}
+
+/*
+ * With logext.notify on, queue NOTIFY "logext.<log name>" (payload empty;
+ * channel "logext" with the log name as payload when that would exceed
+ * NAMEDATALEN).  PostgreSQL folds identical notifications of a transaction
+ * into one and delivers them at commit.  It must be queued before commit
+ * starts: a NOTIFY queued at pre-commit or later is lost.
+ */
+void
+LogPendingNotify(LogCacheEntry *log)
+{
+	char		channel[NAMEDATALEN];
+
+	if (!logext_notify)
+		return;
+	if (snprintf(channel, sizeof(channel), "logext.%s", log->name) < NAMEDATALEN)
+		Async_Notify(channel, NULL);
+	else
+		Async_Notify("logext", log->name);
 }

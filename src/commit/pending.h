@@ -22,7 +22,8 @@ typedef struct LogPendingTarget
 	int32		partition;
 	Oid			relid;			/* active segment when first appended */
 	char	   *log_name;
-	int64		count;			/* records, set by LogPendingCount() */
+	int64		count;			/* records, set by LogPendingCount(); -1 for
+								 * "some" when not counted */
 } LogPendingTarget;
 
 extern void LogPendingAppend(LogCacheEntry *log, int partition,
@@ -41,5 +42,7 @@ extern void LogPendingSubCommit(SubTransactionId subid,
 								SubTransactionId parent);
 extern void LogPendingReset(void);
 extern void LogPendingForget(void);
+extern void LogPendingCheckCanAppend(const char *what);
+extern void LogPendingNotify(LogCacheEntry *log);
 
 #endif							/* LOGEXT_COMMIT_PENDING_H */

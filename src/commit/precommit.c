@@ -88,7 +88,7 @@ pending_read(void *arg, char *dst, uint32 len)
 static LogOffset
 write_target(int t, LogPendingTarget *target, Relation rel,
 			 LogPartSlot *slot, TransactionId xid, TimestampTz now,
-			 Oid *successor)
+			 Oid *successor, LogOffset *last)
 {
 	LogWriter  *w = palloc(sizeof(LogWriter));
 	LogOffset	first;
@@ -123,7 +123,8 @@ write_target(int t, LogPendingTarget *target, Relation rel,
 	LWLockRelease(&slot->lock);
 
 	pfree(w);
-	Assert(next - first == target->count);
+	Assert(target->count < 0 || next - first == target->count);
+	*last = next - 1;
 	return first;
 }
 
@@ -223,7 +224,7 @@ precommit_write(void)
 	ntargets = LogPendingCount(&targets);
 	order = palloc(sizeof(LogPendingTarget *) * ntargets);
 	for (int i = 0; i < ntargets; i++)
-		if (targets[i].count > 0)
+		if (targets[i].count != 0)
 			order[n++] = &targets[i];
 	if (n == 0)
 	{
@@ -256,16 +257,17 @@ precommit_write(void)
 		LogPendingTarget *t = order[i];
 		LogPosition *pos = &written->positions[i];
 		LogOffset	first;
+		LogOffset	last;
 		Oid			successor;
 
 		while ((first = write_target(t - targets, t, rels[i], slots[i], xid, now,
-									 &successor)) == InvalidLogOffset)
+									 &successor, &last)) == InvalidLogOffset)
 			follow_roll(t, &rels[i], &slots[i], successor);
 		written->slots[i] = slots[i];
 		pos->log_name = MemoryContextStrdup(cxt, t->log_name);
 		pos->partition = t->partition;
 		pos->first_offset = first;
-		pos->last_offset = first + t->count - 1;
+		pos->last_offset = last;
 		written->npositions = i + 1;
 		relation_close(rels[i], NoLock);
 	}

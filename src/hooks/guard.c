@@ -6,8 +6,9 @@
  *
  * The access method refuses row-level changes itself (am/unsupported.c),
  * but only for rows that exist: an UPDATE of an empty segment would
- * "succeed".  So INSERT/UPDATE/DELETE/MERGE targeting a segment are refused
- * at parse analysis, and TRUNCATE, COPY FROM, CLUSTER, VACUUM FULL, CREATE
+ * "succeed".  So UPDATE/DELETE/MERGE targeting a segment, and INSERT with
+ * RETURNING or ON CONFLICT, are refused at parse analysis (plain INSERT and
+ * COPY FROM append, see am/insert.c), and TRUNCATE, CLUSTER, VACUUM FULL, CREATE
  * INDEX, ALTER TABLE, RENAME, SET SCHEMA, CREATE TRIGGER, CREATE RULE,
  * INHERITS and DROP TABLE naming a segment in the utility hook.
  * Segments are dropped only by log_drop() (which deletes them internally,
@@ -127,8 +128,12 @@ check_query(Query *query)
 			const char *relname = get_rel_name(rte->relid);
 
 			if (query->commandType == CMD_INSERT)
-				refuse("INSERT into", relname,
-					   "Append records with logext.log_append() or logext.log_append_batch().");
+			{
+				if (query->returningList == NIL && query->onConflict == NULL)
+					return;		/* appends, see am/insert.c */
+				refuse("INSERT ... RETURNING or ON CONFLICT into", relname,
+					   "Records get their offsets at commit; read them back with logext.log_last_positions().");
+			}
 			refuse(query->commandType == CMD_UPDATE ? "UPDATE" :
 				   query->commandType == CMD_DELETE ? "DELETE from" : "MERGE into",
 				   relname, "Log records are immutable.");
@@ -165,15 +170,6 @@ check_utility(Node *stmt)
 				if (rangevar_is_segment(lfirst(lc)))
 					refuse("TRUNCATE", ((RangeVar *) lfirst(lc))->relname, HINT_DROP);
 			break;
-		case T_CopyStmt:
-			{
-				CopyStmt   *copy = (CopyStmt *) stmt;
-
-				if (copy->is_from && rangevar_is_segment(copy->relation))
-					refuse("COPY into", copy->relation->relname,
-						   "Append records with logext.log_append_batch().");
-				break;
-			}
 		case T_ClusterStmt:
 			{
 				ClusterStmt *cl = (ClusterStmt *) stmt;
