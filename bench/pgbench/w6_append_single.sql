@@ -1,0 +1,2 @@
+\set k random(1, 1000000000)
+SELECT logext.log_append(:log, textsend(rpad(:k::text, 100, 'an452zgxezcdy70henohynopmzsly7kpmngx2z0tqrkxev4tmrkxqn0l2v4tivgt2r8h6vshe7s9ivkd2jk1ezshqns5mbwhubsp')), key => lpad(:k::text, 16, '0'));
