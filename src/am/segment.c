@@ -187,29 +187,65 @@ block_first_offset(Relation rel, BlockNumber blkno, uint16 *nrecords)
 /*
  * Find the block where the record with offset target starts, or where the
  * first record with a larger offset starts.  Searches data blocks
- * [LOG_FIRST_DATA_BLKNO, nblocks) by first_offset, O(log n) page reads, and
- * then steps back over pages that only continue a large record.
+ * [LOG_FIRST_DATA_BLKNO, nblocks) by first_offset: interpolation between
+ * the known bounds (records are usually of similar size, so this lands
+ * within a page or two), alternating with bisection so that skewed sizes
+ * cost at most about twice a binary search.  Then steps back over pages
+ * that only continue a large record.
  */
 BlockNumber
 LogFindBlockForOffset(Relation rel, BlockNumber nblocks, LogOffset target)
 {
 	BlockNumber lo = LOG_FIRST_DATA_BLKNO;
-	BlockNumber hi = nblocks;
+	BlockNumber hi;
+	LogOffset	klo;
+	LogOffset	khi = -1;
 	uint16		nrecords;
+	int			round = 0;
 
 	if (nblocks <= LOG_FIRST_DATA_BLKNO)
 		return LOG_FIRST_DATA_BLKNO;
+	klo = block_first_offset(rel, lo, &nrecords);
+	if (klo < 0 || klo > target)
+		return LOG_FIRST_DATA_BLKNO;
 
-	/* largest block whose first_offset <= target; new pages sort last */
-	while (hi - lo > 1)
+	/* the last page that is not new: new pages only trail the data */
+	for (hi = nblocks - 1; hi > lo; hi--)
 	{
-		BlockNumber mid = lo + (hi - lo) / 2;
-		LogOffset	first = block_first_offset(rel, mid, &nrecords);
+		khi = block_first_offset(rel, hi, &nrecords);
+		if (khi >= 0)
+			break;
+	}
+	if (hi == lo || khi <= target)
+		lo = hi;
+	else
+	{
+		/* invariant: first_offset(lo) <= target < first_offset(hi) */
+		while (hi - lo > 1)
+		{
+			BlockNumber mid;
+			LogOffset	kmid;
 
-		if (first >= 0 && first <= target)
-			lo = mid;
-		else
-			hi = mid;
+			CHECK_FOR_INTERRUPTS();
+			if (round++ % 2 == 0 && khi > klo)
+				mid = lo + (BlockNumber) ((double) (target - klo) / (double) (khi - klo) *
+										  (double) (hi - lo));
+			else
+				mid = lo + (hi - lo) / 2;
+			mid = Max(mid, lo + 1);
+			mid = Min(mid, hi - 1);
+			kmid = block_first_offset(rel, mid, &nrecords);
+			if (kmid >= 0 && kmid <= target)
+			{
+				lo = mid;
+				klo = kmid;
+			}
+			else
+			{
+				hi = mid;
+				khi = kmid < 0 ? khi : kmid;
+			}
+		}
 	}
 
 	/* a page where no record starts: go back to where its record starts */
