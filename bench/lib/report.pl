@@ -71,7 +71,7 @@ my @figs = (
 	['W2 100 records/txn, pgbench 2 clients (logext: log_append_batch of 100)', 'records/s', 'rec/s', 'w2.logext_batch100.rps',
 	 [['logext 100 log_append calls in 1 txn', 'w2.logext_single100.rps'], ['outbox INSERT..SELECT 100 rows', 'w2.outbox.rps'],
 	  ['PgQ 100 insert_event in 1 stmt', 'w2.pgq.rps'], ['heap COPY floor (1 COPY of N rows, 1 session)', 'w2.copy.rps']]],
-	['W2 bulk, 1 session (logext: log_append_batch of 10,000 per call/txn)', 'records/s', 'rec/s', 'w2.logext_bulk10k.rps',
+	['W2 bulk, 1 session (logext: COPY of N rows into the segment, one transaction)', 'records/s', 'rec/s', 'w2.logext_copy.rps',
 	 [['heap COPY floor (1 COPY of N rows)', 'w2.copy.rps'], ['outbox INSERT..unnest 10,000 per txn', 'w2.outbox_bulk10k.rps'],
 	  ['PgQ insert_event 1,000 per txn + ticker', 'w2.pgq_bulk1k.rps']]],
 	['W3 drain N preloaded records, 1 consumer, batches of 1000', 'records/s', 'rec/s', 'w3.logext.rps',
@@ -172,9 +172,9 @@ sub target {
 target('W1 logext single-call tps ÷ naive outbox tps', ratio(M('w1.logext.tps'), M('w1.outbox.tps')), '>=', 1.0,
 	   sprintf('%s vs %s tps', fmt(M('w1.logext.tps')), fmt(M('w1.outbox.tps'))));
 {
-	my $r = ratio(M('w2.logext_bulk10k.rps'), M('w2.copy.rps'));
-	target('W2 logext bulk (log_append_batch of 10k) rows/s ÷ heap COPY floor rows/s', $r, '>=', 1.0,
-		   sprintf('%s vs %s rows/s; hard floor 0.8×: %s', fmt(M('w2.logext_bulk10k.rps')), fmt(M('w2.copy.rps')),
+	my $r = ratio(M('w2.logext_copy.rps'), M('w2.copy.rps'));
+	target('W2 logext bulk (COPY into the segment) rows/s ÷ heap COPY floor rows/s', $r, '>=', 1.0,
+		   sprintf('%s vs %s rows/s; hard floor 0.8×: %s', fmt(M('w2.logext_copy.rps')), fmt(M('w2.copy.rps')),
 				   !defined $r ? 'n/a' : $r >= 0.8 ? 'above it' : 'BELOW it'));
 }
 target('W3 logext drain rec/s ÷ heap cursor read floor', ratio(M('w3.logext.rps'), M('w3.heap.rps')), '>=', 1.0,

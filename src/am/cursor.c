@@ -126,10 +126,11 @@ LogCursorPeek(LogCursor *c, LogRecordHeader *hdr)
 			LockBuffer(c->buf, BUFFER_LOCK_UNLOCK);
 			return false;
 		}
-		LogCheckDataPage(c->rel, c->blkno, page);
 		opaque = LogPageGetOpaque(page);
 		if (c->pos == 0)
 		{
+			/* first visit of this page: check its format once */
+			LogCheckDataPage(c->rel, c->blkno, page);
 			c->pos = LogPageFirstRecordPos(opaque);
 			c->idx = 0;
 		}
