@@ -23,7 +23,6 @@
 #include "postgres.h"
 
 #include "executor/tuptable.h"
-#include "storage/bufmgr.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
 
@@ -36,24 +35,12 @@
 static LogCacheEntry *
 segment_log(Relation rel, int32 *partition)
 {
-	Buffer		buf;
-	int32		log_id;
+	LogMetaPageData meta;
 	char	   *name;
 
-	if (RelationGetNumberOfBlocks(rel) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("relation \"%s\" is not an initialised log segment",
-						RelationGetRelationName(rel)),
-				 errhint("Log segments are created by logext.log_create().")));
-	buf = ReadBuffer(rel, LOG_METAPAGE_BLKNO);
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	LogCheckMetaPage(rel, BufferGetPage(buf));
-	log_id = LogPageGetMeta(BufferGetPage(buf))->log_id;
-	*partition = LogPageGetMeta(BufferGetPage(buf))->partition;
-	UnlockReleaseBuffer(buf);
-
-	name = LogLogName(log_id);
+	LogReadMeta(rel, &meta);
+	*partition = meta.partition;
+	name = LogLogName(meta.log_id);
 	if (name == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

@@ -73,12 +73,10 @@ logam_scan_begin(Relation rel, Snapshot snapshot, int nkeys,
 	scan->empty = RelationGetNumberOfBlocks(rel) == 0;
 	if (!scan->empty)
 	{
-		Buffer		buf = ReadBuffer(rel, LOG_METAPAGE_BLKNO);
+		LogMetaPageData meta;
 
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		LogCheckMetaPage(rel, BufferGetPage(buf));
-		scan->partition = LogPageGetMeta(BufferGetPage(buf))->partition;
-		UnlockReleaseBuffer(buf);
+		LogReadMeta(rel, &meta);
+		scan->partition = meta.partition;
 	}
 	LogCursorInit(&scan->cursor, rel, NULL);
 	return (TableScanDesc) scan;

@@ -262,6 +262,28 @@ LogFindBlockForOffset(Relation rel, BlockNumber nblocks, LogOffset target)
 }
 
 /*
+ * Copy a segment's metapage (checked); errors for a relation of the log
+ * access method that log_create() did not initialise.
+ */
+void
+LogReadMeta(Relation rel, LogMetaPageData *meta)
+{
+	Buffer		buf;
+
+	if (RelationGetNumberOfBlocks(rel) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("relation \"%s\" is not an initialised log segment",
+						RelationGetRelationName(rel)),
+				 errhint("Log segments are created by logext.log_create().")));
+	buf = ReadBuffer(rel, LOG_METAPAGE_BLKNO);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	LogCheckMetaPage(rel, BufferGetPage(buf));
+	*meta = *LogPageGetMeta(BufferGetPage(buf));
+	UnlockReleaseBuffer(buf);
+}
+
+/*
  * Where the data of a segment ends: the next offset to give out, and the
  * first block after the last page that is not new.  Reads the metapage and
  * the last data page; the caller holds a lock on the relation.
@@ -273,20 +295,10 @@ LogSegmentEnd(Relation rel, LogOffset *next_offset, BlockNumber *data_end)
 	BlockNumber end;
 	Buffer		buf;
 	Page		page;
+	LogMetaPageData meta;
 
-	if (RelationGetNumberOfBlocks(rel) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("relation \"%s\" is not an initialised log segment",
-						RelationGetRelationName(rel)),
-				 errhint("Log segments are created by logext.log_create().")));
-
-	buf = ReadBuffer(rel, LOG_METAPAGE_BLKNO);
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	page = BufferGetPage(buf);
-	LogCheckMetaPage(rel, page);
-	*next_offset = LogPageGetMeta(page)->base_offset;
-	UnlockReleaseBuffer(buf);
+	LogReadMeta(rel, &meta);
+	*next_offset = meta.base_offset;
 
 	end = LogDataBlocks(rel, &nblocks);
 	*data_end = Max(end, LOG_FIRST_DATA_BLKNO);

@@ -129,6 +129,7 @@ extern void LogInitMetaPage(Page page, int32 log_id, int32 partition,
 							LogOffset base_offset);
 extern void LogInitDataPage(Page page);
 extern void LogCheckMetaPage(Relation rel, Page page);
+extern void LogReadMeta(Relation rel, LogMetaPageData *meta);
 extern void LogCheckDataPage(Relation rel, BlockNumber blkno, Page page);
 extern void LogReadRecordHeader(Page page, uint32 pos, LogRecordHeader *hdr);
 extern void LogSetRecordFlags(Page page, uint32 pos, uint16 flags);

@@ -70,7 +70,6 @@ log_roll(PG_FUNCTION_ARGS)
 {
 	LogCacheEntry *log;
 	int32		partition;
-	bool		busy;
 	Oid			relid;
 	Relation	rel;
 	LogOffset	base;
@@ -83,7 +82,7 @@ log_roll(PG_FUNCTION_ARGS)
 	log = LogCacheLookupText(PG_GETARG_TEXT_PP(0));
 	partition = PG_GETARG_INT32(1);
 	LogCacheCheckPartition(log, partition);
-	relid = LogRollPartition(&log, partition, NULL, NULL, &busy);
+	relid = LogRollPartition(&log, partition, NULL, NULL);
 	rel = relation_open(relid, AccessShareLock);
 	base = LogSegmentNextOffset(rel);
 	relation_close(rel, AccessShareLock);

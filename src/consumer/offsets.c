@@ -745,9 +745,13 @@ LogOffsetsCompact(bool force)
 	Oid			olog = offsets_log_relid();
 	int64		bytes = 0;
 	long		nkeys;
-	bool		busy;
 	int64		kept = 0;
 
+	/* one compaction at a time (self-conflicting, but not with DML) */
+	if (!ConditionalLockRelationOid(get_relname_relid("segments",
+													  get_namespace_oid("logext", false)),
+									ShareUpdateExclusiveLock))
+		return -1;
 	ensure_loaded();
 	log = LogCacheRefresh(LOGEXT_OFFSETS_LOG);
 	for (int s = 0; s < log->parts[0].nsegments; s++)
@@ -767,8 +771,7 @@ LogOffsetsCompact(bool force)
 		bytes <= (int64) logext_offsets_compaction_threshold_kb * 1024 + 2 * nkeys * 64)
 		return -1;
 
-	if (!OidIsValid(LogRollPartition(&log, 0, seed_offsets, &olog, &busy)))
-		return -1;
+	LogRollPartition(&log, 0, seed_offsets, &olog);
 
 	/* keys deleted for good need no cache entry either */
 	LWLockAcquire(offsets_lock, LW_EXCLUSIVE);

@@ -43,6 +43,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -60,6 +61,8 @@ typedef struct RolledSlot
 	LogPartSlot *old_slot;
 	Oid			new_relid;
 } RolledSlot;
+
+#define ROLL_SEED_ATTEMPTS	2000	/* 1 ms apart */
 
 static List *rolled = NIL;		/* in TopTransactionContext */
 static List *dropped = NIL;		/* relids, in TopTransactionContext */
@@ -154,13 +157,13 @@ write_seed(Relation rel, LogPartSlot *slot, StringInfo buf, int n)
 
 /*
  * Roll a partition over to a new segment; returns its relation.  With a
- * seed function, refuses (*busy = true, InvalidOid) while a write to the
- * old segment is in flight, since the seed must reflect every record of the
- * old segment.
+ * seed function, the switch happens at a moment when no write to the old
+ * segment is in flight, since the seed must reflect every record of the old
+ * segment (retried for up to about two seconds, then an error).
  */
 Oid
 LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
-				 void *seed_arg, bool *busy)
+				 void *seed_arg)
 {
 	Relation	old_rel = LogOpenSegment(log, partition, -1, RowExclusiveLock);
 	Oid			old_relid = RelationGetRelid(old_rel);
@@ -182,13 +185,6 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				 errmsg("cannot roll a log partition inside a transaction block"),
 				 errdetail("Commits to the partition wait until the rolling transaction ends.")));
-	*busy = false;
-	if (seed && LogInflightOldest(old_slot, &inflight, &pid, &since))
-	{
-		relation_close(old_rel, RowExclusiveLock);
-		*busy = true;
-		return InvalidOid;
-	}
 
 	new_relid = create_segment(log_id, partition);
 	new_rel = relation_open(new_relid, AccessExclusiveLock);
@@ -201,7 +197,26 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 	rolled = lappend(rolled, r);
 	MemoryContextSwitchTo(old_cxt);
 
-	LWLockAcquire(&old_slot->lock, LW_EXCLUSIVE);
+	/*
+	 * With a seed, wait (briefly, without the lock) for a moment with no
+	 * write in flight: under a steady stream of commits there is nearly
+	 * always one, but rarely for long.
+	 */
+	for (int attempt = 0;; attempt++)
+	{
+		LWLockAcquire(&old_slot->lock, LW_EXCLUSIVE);
+		if (!seed || !LogInflightOldest(old_slot, &inflight, &pid, &since))
+			break;
+		LWLockRelease(&old_slot->lock);
+		if (attempt >= ROLL_SEED_ATTEMPTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("partition %d of log \"%s\" always has a commit in flight",
+							partition, (*log)->name),
+					 errhint("Try again.")));
+		pg_usleep(1000L);
+		CHECK_FOR_INTERRUPTS();
+	}
 	if (!old_slot->initialized)
 		LogSlotLoad(old_slot, old_rel);
 	if (old_slot->sealed)
@@ -211,15 +226,6 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("partition %d of log \"%s\" was rolled concurrently",
 						partition, (*log)->name)));
-	}
-	if (seed && LogInflightOldest(old_slot, &inflight, &pid, &since))
-	{
-		LWLockRelease(&old_slot->lock);
-		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("partition %d of log \"%s\" has a commit in flight",
-						partition, (*log)->name),
-				 errhint("Try again.")));
 	}
 	base = (LogOffset) pg_atomic_read_u64(&old_slot->next_offset);
 	LogSegmentWriteMeta(new_rel, log_id, partition, base);

@@ -23,7 +23,7 @@
 typedef int (*LogRollSeedFn) (void *arg, StringInfo buf);
 
 extern Oid	LogRollPartition(LogCacheEntry **log, int32 partition,
-							 LogRollSeedFn seed, void *seed_arg, bool *busy);
+							 LogRollSeedFn seed, void *seed_arg);
 extern void LogDropSegment(Oid relid);
 extern bool LogTryDropSegment(Oid relid);
 extern void LogRollEndXact(bool committed);
