@@ -7,8 +7,9 @@
 # throwaway cluster that preloads it, and walks through the main job:
 # create a partitioned log, append keyed records from several concurrent
 # sessions, see where a commit's records landed, read them back in offset
-# order, replay a partition from offset 0 with an independent reader, and
-# look at the monitoring views.  The cluster is stopped and removed at the
+# order, replay a partition from offset 0 with an independent reader, look
+# at the monitoring views, and let a consumer group catch up and then wait
+# for (and be woken by) a new commit.  The cluster is stopped and removed at the
 # end unless --keep is given; then the script prints how to connect.
 #
 # Knobs: LOGEXT_SKIP_APT=1 (skip apt-get), LOGEXT_FSYNC=off (default on).
@@ -206,6 +207,37 @@ SELECT relid AS seg FROM logext.log_segments
  ORDER BY base_offset LIMIT 1 \gset
 SELECT partition, log_offset, key, convert_from(value, 'UTF8') AS value FROM :seg ORDER BY log_offset LIMIT 5;
 SQL
+
+# ------------------------------------------------------------------ 7
+step "7. A subscriber: consumer group 'billing' catches up, then waits for new records"
+echo "The group's position is its committed offset per partition; reading a batch and"
+echo "committing the next offset happen in one transaction (exactly once)."
+demo_psql <<'SQL' || fail "step 7"
+SELECT "group", log_name, partition, committed_offset, log_end_offset, lag
+  FROM logext.consumer_groups WHERE "group" = 'billing' ORDER BY partition;
+\echo '-- no committed offsets yet: the group starts at the earliest record of each partition'
+BEGIN;
+CREATE TEMP TABLE batch ON COMMIT DROP AS
+  SELECT * FROM logext.log_read_group('billing', 'orders', max_records => 1000);
+SELECT partition, count(*) AS records, min(log_offset), max(log_offset) FROM batch GROUP BY partition ORDER BY partition;
+SELECT logext.log_commit('billing', 'orders', partition, max(log_offset) + 1) FROM batch GROUP BY partition;
+COMMIT;
+\echo '-- caught up: lag 0 on every partition'
+SELECT "group", log_name, partition, committed_offset, log_end_offset, lag
+  FROM logext.consumer_groups WHERE "group" = 'billing' ORDER BY partition;
+SQL
+echo
+echo "A consumer waiting in log_read(..., wait_ms) is woken by the next commit (no polling):"
+part=$(logext_psql -At -d "$DB" -c "SELECT logext.log_partition_for('orders', 'customer-1')") || fail "step 7"
+next=$(logext_psql -At -d "$DB" -c "SELECT logext.log_committed('billing', 'orders', $part)") || fail "step 7"
+( sleep 1; logext_psql -q -d "$DB" -c "SELECT logext.log_append('orders', '{\"order\": \"late-1\", \"customer\": \"customer-1\"}'::text, key => 'customer-1')" >/dev/null ) &
+demo_psql <<SQL || fail "step 7"
+SELECT clock_timestamp() AS waiting_since \gset
+SELECT partition, log_offset, key, convert_from(value, 'UTF8') AS value,
+       round(extract(epoch FROM clock_timestamp() - :'waiting_since'::timestamptz)::numeric, 2) AS waited_s
+  FROM logext.log_read('orders', $part, $next, 10, wait_ms => 10000);
+SQL
+wait
 
 # ------------------------------------------------------------------ done
 echo
