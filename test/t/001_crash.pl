@@ -31,6 +31,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep);
+use FindBin;
+use lib $FindBin::RealBin;
+use LogextTest;
 
 my $NCLIENTS = 4;
 my $NPART = 4;
@@ -75,66 +78,6 @@ sub value_of
 {
 	my ($rid, $n) = @_;
 	return "$rid:$n:" . (md5_hex($rid) x $n);
-}
-
-# Kill the postmaster and every child with SIGKILL "at once": stop the
-# postmaster first so it cannot fork or react, then kill everything, then
-# wait until the processes are gone.
-sub crash_node
-{
-	my ($node) = @_;
-	my $pm = $node->{_pid};
-	die "no postmaster pid" unless $pm;
-	kill 'STOP', $pm;
-	my @children;
-	opendir(my $dh, '/proc') or die "cannot read /proc: $!";
-	for my $pid (grep { /^\d+$/ } readdir $dh)
-	{
-		open(my $fh, '<', "/proc/$pid/stat") or next;
-		my $stat = <$fh>;
-		close $fh;
-		next unless defined $stat;
-		# pid (comm) state ppid ...
-		if ($stat =~ /^\d+ \(.*\) \S (\d+)/ && $1 == $pm)
-		{
-			push @children, $pid;
-		}
-	}
-	closedir $dh;
-	kill 'KILL', @children if @children;
-	$node->kill9;    # SIGKILL to the postmaster, forgets its pid
-	for my $pid ($pm, @children)
-	{
-		my $waited = 0;
-		while (-e "/proc/$pid" && $waited < 300)
-		{
-			# a zombie that our PID 1 has not reaped yet is dead enough
-			if (open(my $fh, '<', "/proc/$pid/stat"))
-			{
-				my $stat = <$fh> // '';
-				close $fh;
-				last if $stat =~ /^\d+ \(.*\) Z /;
-			}
-			usleep(100_000);
-			$waited++;
-		}
-	}
-	# The postmaster may linger as an unreaped zombie; then a new postmaster
-	# would think it is still alive.  Wait for the reaper, and as a last
-	# resort remove the stale lock file (all processes are dead).
-	my $waited = 0;
-	while (-e "/proc/$pm" && $waited < 100)
-	{
-		usleep(100_000);
-		$waited++;
-	}
-	if (-e "/proc/$pm")
-	{
-		note "postmaster $pm is still an unreaped zombie; removing postmaster.pid";
-		unlink $node->data_dir . '/postmaster.pid';
-	}
-	note "killed postmaster $pm and " . scalar(@children) . " children with SIGKILL";
-	return;
 }
 
 # all records of a log: { partition => [ [offset, value], ... ] } in read order

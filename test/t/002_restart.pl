@@ -22,6 +22,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use LogextTest;
 
 my $node = PostgreSQL::Test::Cluster->new('restart');
 $node->init;
@@ -34,21 +37,7 @@ max_prepared_transactions = 2
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION logext');
 
-# a fingerprint of everything in a log: per partition, every column
-sub fingerprint
-{
-	my ($log, $nparts) = @_;
-	return $node->safe_psql(
-		'postgres', qq{
-SELECT p, count(r.log_offset),
-       md5(coalesce(string_agg(r.partition || ':' || r.log_offset || ':' || r.appended_at || ':' ||
-                               coalesce(r.key, '<null>') || ':' || encode(sha256(r.value), 'hex') || ':' ||
-                               coalesce(r.headers::text, '<null>'), E'\\n' ORDER BY r.log_offset), ''))
-  FROM generate_series(0, $nparts - 1) p
-  LEFT JOIN LATERAL logext.log_read('$log', p, 0, 100000000) r ON true
- GROUP BY p ORDER BY p});
-}
-
+# the monitoring view of a log
 sub view_of
 {
 	my ($log) = @_;
@@ -75,14 +64,14 @@ SELECT logext.log_append_batch('rs', array_agg('batch ' || g ORDER BY g), keys =
   FROM generate_series(1, 500) g;
 BEGIN; SELECT logext.log_append('rs', 'rolled back'::text, partition => 0); ROLLBACK;
 });
-my $fp1 = fingerprint('rs', 3);
+my $fp1 = log_fingerprint($node, 'rs', 3);
 my $view1 = view_of('rs');
 my $empty1 = view_of('rs.empty');
 note "before restart:\n$fp1\n$view1";
 like($fp1, qr/^0\|\d+\|/, 'log has records');
 
 $node->restart;
-is(fingerprint('rs', 3), $fp1, 'clean restart: every record unchanged');
+is(log_fingerprint($node, 'rs', 3), $fp1, 'clean restart: every record unchanged');
 is(view_of('rs'), $view1, 'clean restart: partitions view unchanged');
 is(view_of('rs.empty'), $empty1, 'clean restart: empty log still there and empty');
 is($node->safe_psql('postgres', "SELECT count(*) FROM logext.logs WHERE log_name = 'rs.dropped'"),
@@ -119,11 +108,11 @@ sub append_everywhere
 
 # an immediate shutdown with nothing in flight loses nothing and leaves no hole
 {
-	my $fp = fingerprint('rs', 3);
+	my $fp = log_fingerprint($node, 'rs', 3);
 	my $before = next_offsets('rs');
 	$node->stop('immediate');
 	$node->start;
-	is(fingerprint('rs', 3), $fp, 'immediate shutdown: every record unchanged');
+	is(log_fingerprint($node, 'rs', 3), $fp, 'immediate shutdown: every record unchanged');
 	my $pos = append_everywhere('rs', 3, 'after immediate restart');
 	is_deeply({ map { $_ => $pos->{$_}[0] } keys %$pos }, $before,
 		'immediate shutdown: new records get exactly the old next_offset');

@@ -23,6 +23,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep);
+use FindBin;
+use lib $FindBin::RealBin;
+use LogextTest;
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
@@ -43,20 +46,6 @@ $standby->init_from_backup($primary, 'bk', has_streaming => 1);
 # init_from_backup copies postgresql.conf, so logext is preloaded there too
 $standby->start;
 
-sub fingerprint
-{
-	my ($node, $log, $nparts) = @_;
-	return $node->safe_psql(
-		'postgres', qq{
-SELECT p, count(r.log_offset),
-       md5(coalesce(string_agg(r.partition || ':' || r.log_offset || ':' || r.appended_at || ':' ||
-                               coalesce(r.key, '<null>') || ':' || encode(sha256(r.value), 'hex') || ':' ||
-                               coalesce(r.headers::text, '<null>'), E'\\n' ORDER BY r.log_offset), ''))
-  FROM generate_series(0, $nparts - 1) p
-  LEFT JOIN LATERAL logext.log_read('$log', p, 0, 100000000) r ON true
- GROUP BY p ORDER BY p});
-}
-
 sub view_of
 {
 	my ($node, $log) = @_;
@@ -74,8 +63,8 @@ sub compare
 {
 	my ($log, $nparts, $what) = @_;
 	catchup();
-	my $fp = fingerprint($primary, $log, $nparts);
-	is(fingerprint($standby, $log, $nparts), $fp, "$what: log_read on the standby = on the primary");
+	my $fp = log_fingerprint($primary, $log, $nparts);
+	is(log_fingerprint($standby, $log, $nparts), $fp, "$what: log_read on the standby = on the primary");
 	is(view_of($standby, $log), view_of($primary, $log), "$what: partitions view on the standby = on the primary");
 	return $fp;
 }
@@ -195,7 +184,7 @@ $primary->stop;
 $standby->promote;
 $standby->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
   or die 'promotion failed';
-is(fingerprint($standby, 'sb', 3), $fp, 'after promotion: the log is unchanged');
+is(log_fingerprint($standby, 'sb', 3), $fp, 'after promotion: the log is unchanged');
 my $pos = $standby->safe_psql(
 	'postgres', q{
 BEGIN;

@@ -37,6 +37,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep time);
+use FindBin;
+use lib $FindBin::RealBin;
+use LogextTest;
 
 my $node = PostgreSQL::Test::Cluster->new('consumer');
 $node->init;    # wal_level = minimal: log_create() after crashes must work too
@@ -116,57 +119,6 @@ sub backend_pid
 {
 	my ($appname) = @_;
 	return sql("SELECT pid FROM pg_stat_activity WHERE application_name = '$appname'");
-}
-
-# Kill the postmaster and every child with SIGKILL "at once": stop the
-# postmaster first so it cannot fork or react, then kill everything, then
-# wait until the processes are gone (same approach as 001_crash.pl).
-sub crash_node
-{
-	my $pm = $node->{_pid};
-	die "no postmaster pid" unless $pm;
-	kill 'STOP', $pm;
-	my @children;
-	opendir(my $dh, '/proc') or die "cannot read /proc: $!";
-	for my $pid (grep { /^\d+$/ } readdir $dh)
-	{
-		open(my $fh, '<', "/proc/$pid/stat") or next;
-		my $stat = <$fh>;
-		close $fh;
-		next unless defined $stat;
-		push @children, $pid if $stat =~ /^\d+ \(.*\) \S (\d+)/ && $1 == $pm;
-	}
-	closedir $dh;
-	kill 'KILL', @children if @children;
-	$node->kill9;
-	for my $pid ($pm, @children)
-	{
-		my $waited = 0;
-		while (-e "/proc/$pid" && $waited < 300)
-		{
-			if (open(my $fh, '<', "/proc/$pid/stat"))
-			{
-				my $stat = <$fh> // '';
-				close $fh;
-				last if $stat =~ /^\d+ \(.*\) Z /;
-			}
-			usleep(100_000);
-			$waited++;
-		}
-	}
-	my $waited = 0;
-	while (-e "/proc/$pm" && $waited < 100)
-	{
-		usleep(100_000);
-		$waited++;
-	}
-	if (-e "/proc/$pm")
-	{
-		note "postmaster $pm is still an unreaped zombie; removing postmaster.pid";
-		unlink $node->data_dir . '/postmaster.pid';
-	}
-	note "killed postmaster $pm and " . scalar(@children) . " children with SIGKILL";
-	return;
 }
 
 # after a backend was killed with SIGKILL: wait for the crash restart
@@ -476,7 +428,7 @@ sub in_count
 		if (!$crash_pm && $produced >= 0.3 * $total)
 		{
 			# SIGKILL the postmaster and every child mid-run
-			crash_node();
+			crash_node($node);
 			$node->start;
 			$crash_pm = 1;
 		}
@@ -624,7 +576,7 @@ is(sql($committed_sql), $expected_committed, '(d) log_committed after a clean re
 		'(d) a commit is held in the pre-commit window');
 	# make the offsets records of the window reach the disk
 	sql("CHECKPOINT");
-	crash_node();
+	crash_node($node);
 	eval { $open->quit };
 	finish_psql($window, 30);
 	$node->start;

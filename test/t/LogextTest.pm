@@ -1,0 +1,97 @@
+# test/t/LogextTest.pm -- helpers shared by logext's TAP tests
+#
+#   use FindBin;
+#   use lib $FindBin::RealBin;
+#   use LogextTest;
+#
+# crash_node($node): SIGKILL a node's postmaster and all its children.
+# log_fingerprint($node, $log, $nparts): one row per partition with the
+#   record count and an md5 over every record as log_read returns it.
+
+package LogextTest;
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use Test::More;
+use Time::HiRes qw(usleep);
+
+our @EXPORT = qw(crash_node log_fingerprint);
+
+# Kill the postmaster and every child with SIGKILL "at once": stop the
+# postmaster first so it cannot fork or react, then kill everything, then
+# wait until the processes are gone.
+sub crash_node
+{
+	my ($node) = @_;
+	my $pm = $node->{_pid};
+	die "no postmaster pid" unless $pm;
+	kill 'STOP', $pm;
+	my @children;
+	opendir(my $dh, '/proc') or die "cannot read /proc: $!";
+	for my $pid (grep { /^\d+$/ } readdir $dh)
+	{
+		open(my $fh, '<', "/proc/$pid/stat") or next;
+		my $stat = <$fh>;
+		close $fh;
+		next unless defined $stat;
+		# pid (comm) state ppid ...
+		if ($stat =~ /^\d+ \(.*\) \S (\d+)/ && $1 == $pm)
+		{
+			push @children, $pid;
+		}
+	}
+	closedir $dh;
+	kill 'KILL', @children if @children;
+	$node->kill9;    # SIGKILL to the postmaster, forgets its pid
+	for my $pid ($pm, @children)
+	{
+		my $waited = 0;
+		while (-e "/proc/$pid" && $waited < 300)
+		{
+			# a zombie that our PID 1 has not reaped yet is dead enough
+			if (open(my $fh, '<', "/proc/$pid/stat"))
+			{
+				my $stat = <$fh> // '';
+				close $fh;
+				last if $stat =~ /^\d+ \(.*\) Z /;
+			}
+			usleep(100_000);
+			$waited++;
+		}
+	}
+	# The postmaster may linger as an unreaped zombie; then a new postmaster
+	# would think it is still alive.  Wait for the reaper, and as a last
+	# resort remove the stale lock file (all processes are dead).
+	my $waited = 0;
+	while (-e "/proc/$pm" && $waited < 100)
+	{
+		usleep(100_000);
+		$waited++;
+	}
+	if (-e "/proc/$pm")
+	{
+		note "postmaster $pm is still an unreaped zombie; removing postmaster.pid";
+		unlink $node->data_dir . '/postmaster.pid';
+	}
+	note "killed postmaster $pm and " . scalar(@children) . " children with SIGKILL";
+	return;
+}
+
+# every record of a log as log_read returns it, hashed per partition
+sub log_fingerprint
+{
+	my ($node, $log, $nparts) = @_;
+	return $node->safe_psql(
+		'postgres', qq{
+SELECT p, count(r.log_offset),
+       md5(coalesce(string_agg(r.partition || ':' || r.log_offset || ':' || r.appended_at || ':' ||
+                               coalesce(r.key, '<null>') || ':' || encode(sha256(r.value), 'hex') || ':' ||
+                               coalesce(r.headers::text, '<null>'), E'\\n' ORDER BY r.log_offset), ''))
+  FROM generate_series(0, $nparts - 1) p
+  LEFT JOIN LATERAL logext.log_read('$log', p, 0, 100000000) r ON true
+ GROUP BY p ORDER BY p});
+}
+
+1;
