@@ -20,6 +20,10 @@
 #   LOGEXT_FSYNC=on|off     fsync setting of the throwaway cluster (default off)
 #   LOGEXT_EXTNAME=name     extension/library to preload and create (default
 #                           logext; only used to test these scripts on a stub)
+#   LOGEXT_BIN=dir          PostgreSQL 15 bin directory (default
+#                           /usr/lib/postgresql/15/bin); a relocated copy of
+#                           the installation lets several test runs install
+#                           and run logext side by side
 #
 # Functions set these globals: LOGEXT_SRC LOGEXT_WORK LOGEXT_TREE LOGEXT_OUT
 # LOGEXT_PGDATA LOGEXT_SOCKDIR LOGEXT_PORT LOGEXT_SERVER_LOG; PG_CONFIG and
@@ -32,7 +36,7 @@
 
 LOGEXT_PG_MAJOR=15
 LOGEXT_EXTNAME=${LOGEXT_EXTNAME:-logext}
-LOGEXT_BIN=/usr/lib/postgresql/$LOGEXT_PG_MAJOR/bin
+LOGEXT_BIN=${LOGEXT_BIN:-/usr/lib/postgresql/$LOGEXT_PG_MAJOR/bin}
 LOGEXT_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libipc-run-perl
  libtap-parser-sourcehandler-pgtap-perl make gcc postgresql-15-pgq3 perl"
 
