@@ -68,20 +68,14 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION logext._segment_drop(seg regclass)
+CREATE FUNCTION logext._log_drop_segments(log_id integer, log_name text)
 RETURNS void
-AS 'MODULE_PATHNAME', 'logext_segment_drop'
-LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
-
-CREATE FUNCTION logext._log_lock_exclusive(log_id integer)
-RETURNS void
-AS 'MODULE_PATHNAME', 'logext_log_lock_exclusive'
+AS 'MODULE_PATHNAME', 'logext_log_drop_segments'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
 REVOKE ALL ON FUNCTION logext._segment_init(regclass, integer, integer, bigint),
                        logext._segment_create(integer, integer, text),
-                       logext._segment_drop(regclass),
-                       logext._log_lock_exclusive(integer) FROM PUBLIC;
+                       logext._log_drop_segments(integer, text) FROM PUBLIC;
 
 --
 -- Administration
@@ -164,7 +158,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_id   integer;
-    v_rel  regclass;
 BEGIN
     IF log_name IS NULL THEN
         RAISE EXCEPTION 'log name must not be null'
@@ -179,11 +172,9 @@ BEGIN
         RAISE EXCEPTION 'log "%" does not exist', log_name
             USING ERRCODE = 'undefined_object';
     END IF;
-    -- waits for transactions with pending appends to this log to finish
-    PERFORM logext._log_lock_exclusive(v_id);
-    FOR v_rel IN SELECT s.relid FROM logext.segments s WHERE s.log_id = v_id LOOP
-        PERFORM logext._segment_drop(v_rel);
-    END LOOP;
+    -- waits for transactions that appended to this log, then drops every
+    -- segment (listed with a fresh snapshot, after the wait)
+    PERFORM logext._log_drop_segments(v_id, log_name);
     DELETE FROM logext.logs l WHERE l.log_id = v_id;
 END;
 $$;

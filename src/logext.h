@@ -23,6 +23,13 @@ typedef int64 LogOffset;
 /* the largest key we store (the record header keeps a 16-bit length) */
 #define LOGEXT_MAX_KEY_LEN	PG_UINT16_MAX
 
+/*
+ * The largest key + headers + value of one record: 1 GB less 1 MB, so that
+ * the record always fits in a row of log_read() (a palloc'd tuple is at most
+ * MaxAllocSize, 1 GB - 1) with room to spare for the other columns.
+ */
+#define LOGEXT_MAX_RECORD_BYTES	((uint32) (1024 * 1024 * 1023))
+
 /* GUCs (defined in logext.c) */
 extern int	logext_max_partitions;
 extern int	logext_append_buffer_kb;

@@ -4,15 +4,22 @@
  *	  Shared memory of logext: the partition slot table and the per-backend
  *	  in-flight table.
  *
- * Partition slots live in a fixed-size shared hash keyed by (database,
- * segment relation), sized by logext.max_partitions.  Slots are created on
- * first use and removed only by log_drop() while it holds the log's lock
- * exclusively, so nobody can be writing through them; entries do not move,
- * so pointers stay valid while the relation is locked.  The mapping lock
- * (a named tranche) protects the hash; each slot embeds its own partition
- * LWLock and condition variable.
+ * Partition slots live in a shared hash keyed by (database, segment
+ * relation) that holds at most logext.max_partitions entries.  Slots are
+ * created by writers and rolls (never by readers) and removed
+ *	- when a dropped segment's transaction commits (partition/roll.c), or
+ *	- when the table is full, for segments sealed by a committed roll that no
+ *	  writer has open (free_sealed_slots): every writer that opens such a
+ *	  segment later has processed the roll's invalidation first and goes to
+ *	  the successor (commit/precommit.c, open_target), so it never needs the
+ *	  old slot again.
+ * Entries do not move, so pointers stay valid while the relation is locked
+ * by a writer.  The mapping lock (a named tranche) protects the hash; each
+ * slot embeds its own partition LWLock.  Condition variables are separate
+ * (hashed by segment), so readers wait without a slot.
  *
- * Lock order: mapping lock, never held while acquiring a partition lock.
+ * Lock order: heavyweight locks, then a partition lock, then the mapping
+ * lock (a leaf: nothing is acquired while holding it).
  * Shared memory is only a cache of what is on disk: after a restart a slot
  * is rebuilt from the segment's last page (commit/precommit.c).
  *
@@ -24,8 +31,12 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
+#include "storage/lmgr.h"
+#include "storage/procarray.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
 #include "common/hashfn.h"
@@ -122,8 +133,69 @@ make_key(LogPartKey *key, Oid relid)
 }
 
 /*
+ * Free the slots of segments sealed by a committed roll that no writer has
+ * open; returns how many.  Called with no LWLock held.  A writer holds
+ * RowExclusiveLock on its segment from before it looks up the slot until its
+ * transaction ends, so a ShareLock granted at once proves there is none;
+ * writers that come later see the roll (see the header comment).
+ */
+static int
+free_sealed_slots(void)
+{
+	HASH_SEQ_STATUS seq;
+	LogPartSlot *slot;
+	LogPartKey *cands;
+	int			ncands = 0;
+	int			nfreed = 0;
+
+	cands = palloc(sizeof(LogPartKey) * logext_max_partitions);
+	LWLockAcquire(log_mapping_lock, LW_SHARED);
+	hash_seq_init(&seq, log_slots);
+	while ((slot = hash_seq_search(&seq)) != NULL)
+		if (slot->sealed && ncands < logext_max_partitions)
+			cands[ncands++] = slot->key;
+	LWLockRelease(log_mapping_lock);
+
+	for (int i = 0; i < ncands; i++)
+	{
+		LOCKTAG		tag;
+		TransactionId xid = InvalidTransactionId;
+
+		LWLockAcquire(log_mapping_lock, LW_SHARED);
+		slot = hash_search(log_slots, &cands[i], HASH_FIND, NULL);
+		if (slot != NULL && slot->sealed)
+			xid = slot->seal_xid;
+		LWLockRelease(log_mapping_lock);
+		if (!TransactionIdIsValid(xid) || TransactionIdIsInProgress(xid) ||
+			!TransactionIdDidCommit(xid))
+			continue;
+
+		SET_LOCKTAG_RELATION(tag, cands[i].dbid, cands[i].relid);
+		/* our own writes or rolls do not conflict with our ShareLock */
+		if (LockHeldByMe(&tag, RowExclusiveLock) ||
+			LockHeldByMe(&tag, ShareLock) ||
+			LockHeldByMe(&tag, AccessExclusiveLock))
+			continue;
+		if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+			continue;
+		LWLockAcquire(log_mapping_lock, LW_EXCLUSIVE);
+		slot = hash_search(log_slots, &cands[i], HASH_FIND, NULL);
+		if (slot != NULL && slot->sealed && slot->seal_xid == xid)
+		{
+			hash_search(log_slots, &cands[i], HASH_REMOVE, NULL);
+			nfreed++;
+		}
+		LWLockRelease(log_mapping_lock);
+		LockRelease(&tag, ShareLock, false);
+	}
+	pfree(cands);
+	return nfreed;
+}
+
+/*
  * The slot of a segment, created if needed.  The caller holds a lock on the
- * relation.  Errors (before anything is written) if the table is full.
+ * relation that conflicts with ShareLock (a writer's RowExclusiveLock or
+ * more).  Errors (before anything is written) if the table is full.
  */
 LogPartSlot *
 LogSlotGet(Oid relid)
@@ -140,20 +212,32 @@ LogSlotGet(Oid relid)
 	if (slot)
 		return slot;
 
-	LWLockAcquire(log_mapping_lock, LW_EXCLUSIVE);
-	slot = hash_search(log_slots, &key, HASH_ENTER_NULL, &found);
+	for (int attempt = 0;; attempt++)
+	{
+		LWLockAcquire(log_mapping_lock, LW_EXCLUSIVE);
+		slot = hash_search(log_slots, &key, HASH_FIND, NULL);
+		if (slot != NULL ||
+			hash_get_num_entries(log_slots) < logext_max_partitions)
+			break;
+		LWLockRelease(log_mapping_lock);
+		if (attempt > 0 || free_sealed_slots() == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("too many log partitions in use"),
+					 errdetail("All %d partition slots in shared memory are taken.",
+							   logext_max_partitions),
+					 errhint("Increase logext.max_partitions and restart the server.")));
+	}
 	if (slot == NULL)
 	{
-		LWLockRelease(log_mapping_lock);
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("too many log partitions in use"),
-				 errdetail("All %d partition slots in shared memory are taken.",
-						   logext_max_partitions),
-				 errhint("Increase logext.max_partitions and restart the server.")));
-	}
-	if (!found)
-	{
+		slot = hash_search(log_slots, &key, HASH_ENTER_NULL, &found);
+		if (slot == NULL)
+		{
+			LWLockRelease(log_mapping_lock);
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of shared memory for log partitions")));
+		}
 		LWLockInitialize(&slot->lock, log_shared->part_tranche_id);
 		slot->initialized = false;
 		pg_atomic_init_u64(&slot->next_offset, 0);
@@ -161,18 +245,88 @@ LogSlotGet(Oid relid)
 		slot->next_fresh_blkno = InvalidBlockNumber;
 		slot->sealed = false;
 		slot->successor = InvalidOid;
+		slot->seal_xid = InvalidTransactionId;
 	}
 	LWLockRelease(log_mapping_lock);
 	return slot;
+}
+
+static ConditionVariable *
+key_cv(const LogPartKey *key)
+{
+	uint32		h = hash_bytes((const unsigned char *) key, sizeof(LogPartKey));
+
+	return &log_shared->cvs[h % LOGEXT_NUM_CVS];
 }
 
 /* the condition variable a partition's commits broadcast */
 ConditionVariable *
 LogSlotCV(LogPartSlot *slot)
 {
-	uint32		h = hash_bytes((const unsigned char *) &slot->key, sizeof(LogPartKey));
+	return key_cv(&slot->key);
+}
 
-	return &log_shared->cvs[h % LOGEXT_NUM_CVS];
+/* the same, by segment: readers wait without a slot */
+ConditionVariable *
+LogSegmentCV(Oid relid)
+{
+	LogPartKey	key;
+
+	LogextRequirePreload();
+	make_key(&key, relid);
+	return key_cv(&key);
+}
+
+/*
+ * Mark a slot rolled over to successor by the current transaction.  The
+ * caller holds the slot's partition lock exclusively.
+ */
+void
+LogSlotSeal(LogPartSlot *slot, Oid successor)
+{
+	TransactionId xid = GetTopTransactionId();
+
+	LWLockAcquire(log_mapping_lock, LW_EXCLUSIVE);
+	slot->sealed = true;
+	slot->successor = successor;
+	slot->seal_xid = xid;
+	LWLockRelease(log_mapping_lock);
+}
+
+/* undo LogSlotSeal (the roll aborted); partition lock held exclusively */
+void
+LogSlotUnseal(LogPartSlot *slot)
+{
+	LWLockAcquire(log_mapping_lock, LW_EXCLUSIVE);
+	slot->sealed = false;
+	slot->successor = InvalidOid;
+	slot->seal_xid = InvalidTransactionId;
+	LWLockRelease(log_mapping_lock);
+}
+
+/*
+ * Has this segment been rolled over (since start-up)?  Sets *successor.
+ * Readers use this; it takes no partition lock.
+ */
+bool
+LogSlotSealed(Oid relid, Oid *successor)
+{
+	LogPartKey	key;
+	LogPartSlot *slot;
+	bool		sealed = false;
+
+	if (log_slots == NULL)
+		return false;
+	make_key(&key, relid);
+	LWLockAcquire(log_mapping_lock, LW_SHARED);
+	slot = hash_search(log_slots, &key, HASH_FIND, NULL);
+	if (slot != NULL && slot->sealed)
+	{
+		sealed = true;
+		*successor = slot->successor;
+	}
+	LWLockRelease(log_mapping_lock);
+	return sealed;
 }
 
 /* the slot of a segment if one exists */

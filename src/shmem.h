@@ -41,8 +41,10 @@ typedef struct LogPartSlot
 	BlockNumber tail_blkno;		/* page being filled, or Invalid: start a
 								 * fresh page */
 	BlockNumber next_fresh_blkno;	/* where the next fresh page goes */
+	/* written under both lock and the mapping lock (read under either) */
 	bool		sealed;			/* rolled: writers go to successor */
 	Oid			successor;		/* the next segment, once sealed */
+	TransactionId seal_xid;		/* the rolling transaction */
 } LogPartSlot;
 
 #define LOGEXT_INFLIGHT_MAX		64
@@ -91,6 +93,10 @@ extern LogPartSlot *LogSlotGet(Oid relid);
 extern void LogSlotForget(Oid relid);
 extern LogPartSlot *LogSlotFind(Oid relid);
 extern ConditionVariable *LogSlotCV(LogPartSlot *slot);
+extern ConditionVariable *LogSegmentCV(Oid relid);
+extern void LogSlotSeal(LogPartSlot *slot, Oid successor);
+extern void LogSlotUnseal(LogPartSlot *slot);
+extern bool LogSlotSealed(Oid relid, Oid *successor);
 extern LogOffset LogSegmentNextOffset(Relation rel);
 
 extern void LogInflightBegin(TransactionId xid);

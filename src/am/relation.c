@@ -152,6 +152,7 @@ freeze_page(Relation rel, Buffer buf, BlockNumber blkno, bool last_page,
 	xl_logext_freeze_item *items;
 	xl_logext_freeze xlrec;
 	TransactionId oldest = InvalidTransactionId;
+	TransactionId conflict_xid = InvalidTransactionId;
 	uint32		pos;
 	int			nitems = 0;
 	uint16		lower;
@@ -182,8 +183,15 @@ freeze_page(Relation rel, Buffer buf, BlockNumber blkno, bool last_page,
 			if (TransactionIdPrecedes(hdr.xid, cutoff))
 			{
 				items[nitems].pos = pos;
-				items[nitems].flags = TransactionIdDidCommit(hdr.xid) ?
-					(LOG_REC_FROZEN | LOG_REC_COMMITTED) : LOG_REC_INVALID;
+				if (TransactionIdDidCommit(hdr.xid))
+				{
+					items[nitems].flags = LOG_REC_FROZEN | LOG_REC_COMMITTED;
+					if (!TransactionIdIsValid(conflict_xid) ||
+						TransactionIdPrecedes(conflict_xid, hdr.xid))
+						conflict_xid = hdr.xid;
+				}
+				else
+					items[nitems].flags = LOG_REC_INVALID;
 				nitems++;
 			}
 			else if (!TransactionIdIsValid(oldest) ||
@@ -193,7 +201,7 @@ freeze_page(Relation rel, Buffer buf, BlockNumber blkno, bool last_page,
 		pos = LogRecordAlign(pos + hdr.length);
 	}
 
-	xlrec.cutoff = cutoff;
+	xlrec.conflict_xid = conflict_xid;
 	xlrec.nitems = nitems;
 	xlrec.page_flags = (!last_page && !TransactionIdIsValid(oldest)) ?
 		LOG_PAGE_ALL_FROZEN : 0;

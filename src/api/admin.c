@@ -19,6 +19,7 @@
 #include "access/relation.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -26,6 +27,7 @@
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "am/handler.h"
@@ -56,14 +58,6 @@ logext_segment_init(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-PG_FUNCTION_INFO_V1(logext_segment_drop);
-Datum
-logext_segment_drop(PG_FUNCTION_ARGS)
-{
-	LogDropSegment(PG_GETARG_OID(0));
-	PG_RETURN_VOID();
-}
-
 PG_FUNCTION_INFO_V1(log_roll);
 Datum
 log_roll(PG_FUNCTION_ARGS)
@@ -89,11 +83,54 @@ log_roll(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(base);
 }
 
-PG_FUNCTION_INFO_V1(logext_log_lock_exclusive);
+/*
+ * log_drop()'s storage part: take the log lock exclusively (waiting for
+ * transactions that appended to the log, and for rolls), then drop every
+ * segment the catalog lists now.  The list is read with the latest
+ * snapshot, not the caller's: a REPEATABLE READ log_drop() must not miss a
+ * segment added by a roll that committed while it waited for the lock, nor
+ * drop a log that a concurrent log_drop() removed meanwhile.
+ */
+PG_FUNCTION_INFO_V1(logext_log_drop_segments);
 Datum
-logext_log_lock_exclusive(PG_FUNCTION_ARGS)
+logext_log_drop_segments(PG_FUNCTION_ARGS)
 {
-	LogLockLog(PG_GETARG_INT32(0), AccessExclusiveLock);
+	int32		log_id = PG_GETARG_INT32(0);
+	char	   *log_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Oid			argtypes[1] = {INT4OID};
+	Datum		args[1];
+	Oid		   *relids;
+	uint64		n;
+	bool		exists;
+	MemoryContext caller = CurrentMemoryContext;
+
+	LogLockLog(log_id, AccessExclusiveLock);
+	args[0] = Int32GetDatum(log_id);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	LogCatalogQuery("SELECT 1 FROM logext.logs l WHERE l.log_id OPERATOR(pg_catalog.=) $1",
+					1, argtypes, args, 1);
+	exists = SPI_processed > 0;
+	LogCatalogQuery("SELECT s.relid::pg_catalog.oid FROM logext.segments s "
+					"WHERE s.log_id OPERATOR(pg_catalog.=) $1",
+					1, argtypes, args, 0);
+	n = SPI_processed;
+	/* in the caller's memory: SPI's goes away with SPI_finish */
+	relids = MemoryContextAlloc(caller, sizeof(Oid) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		relids[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_finish();
+	if (!exists)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("log \"%s\" was dropped concurrently", log_name)));
+	for (uint64 i = 0; i < n; i++)
+		LogDropSegment(relids[i]);
 	PG_RETURN_VOID();
 }
 
@@ -159,8 +196,9 @@ log_partitions(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute("SELECT l.log_name, s.partition, s.base_offset, s.relid::oid "
-					  "FROM logext.logs l JOIN logext.segments s ON s.log_id = l.log_id "
+	ret = SPI_execute("SELECT l.log_name, s.partition, s.base_offset, s.relid::pg_catalog.oid "
+					  "FROM logext.logs l JOIN logext.segments s "
+					  "ON s.log_id OPERATOR(pg_catalog.=) l.log_id "
 					  "ORDER BY l.log_name, s.partition, s.base_offset",
 					  true, 0);
 	if (ret != SPI_OK_SELECT)

@@ -14,9 +14,10 @@
  * repeated calls do not see later commits.
  *
  * With wait_ms > 0 and nothing to return, log_read() sleeps on the
- * partition's condition variable, which the appending transactions
- * broadcast at commit and abort (commit/precommit.c), and reads again with
- * a new snapshot each time it wakes, until a record is readable or wait_ms
+ * condition variable of the segment where the read stopped, which the
+ * appending transactions broadcast at commit and abort (commit/precommit.c)
+ * and rolls and drops when they end (partition/roll.c), and reads again
+ * with a new snapshot each time it wakes, until a record is readable or wait_ms
  * has passed.  Query cancel, statement_timeout and postmaster death end the
  * wait (ConditionVariableTimedSleep checks for interrupts).  Standbys run no
  * commit callbacks, so there the wait re-checks every 10 ms.  Under
@@ -113,12 +114,13 @@ read_segment(Relation rel, int partition, LogOffset from, int64 *remaining,
 
 /*
  * Read up to max_records of a partition from offset from into the
- * tuplestore; returns how many.
+ * tuplestore; returns how many.  *stop_relid is set to the segment where the
+ * read stopped: the one a waiting reader must sleep on.
  */
 static int64
 read_partition(LogCacheEntry **log, int32 partition, LogOffset from,
 			   int64 max_records, Snapshot snapshot, ReturnSetInfo *rsinfo,
-			   MemoryContext rowcxt)
+			   MemoryContext rowcxt, Oid *stop_relid)
 {
 	LogPartitionInfo *pi = &(*log)->parts[partition];
 	int64		remaining = max_records;
@@ -133,10 +135,12 @@ read_partition(LogCacheEntry **log, int32 partition, LogOffset from,
 		Relation	rel = LogOpenSegment(log, partition, segno, AccessShareLock);
 		bool		complete;
 		Oid			relid;
+		Oid			successor;
 
 		if (rel == NULL)
 			break;
 		relid = RelationGetRelid(rel);
+		*stop_relid = relid;
 		complete = read_segment(rel, partition, from, &remaining, snapshot,
 								rsinfo, rowcxt);
 		relation_close(rel, AccessShareLock);
@@ -147,21 +151,40 @@ read_partition(LogCacheEntry **log, int32 partition, LogOffset from,
 		if (segno >= pi->nsegments)
 		{
 			/* rolled over since the cache was filled? */
-			LogPartSlot *slot = LogSlotFind(relid);
-
-			if (slot == NULL || !slot->sealed)
+			if (!(*log)->stale && !LogSlotSealed(relid, &successor))
 				break;
 			*log = LogCacheRefresh((*log)->name);
+			LogCacheCheckPartition(*log, partition);
 			pi = &(*log)->parts[partition];
 			for (segno = 0; segno < pi->nsegments; segno++)
-				if (pi->segments[segno].relid == slot->successor)
+				if (pi->segments[segno].relid == relid)
 					break;
+			segno++;
 			if (segno >= pi->nsegments)
 				break;			/* the roll has not committed yet */
 		}
 		from = Max(from, pi->segments[segno].base_offset);
 	}
 	return max_records - remaining;
+}
+
+static int64
+read_partitions(LogCacheEntry **log, int nparts, const int32 *parts,
+				const LogOffset *froms, int64 max_records, Snapshot snapshot,
+				ReturnSetInfo *rsinfo, MemoryContext rowcxt, Oid *stop_relid)
+{
+	int64		n = 0;
+
+	for (int i = 0; i < nparts && n < max_records; i++)
+	{
+		Oid			stop = InvalidOid;
+
+		n += read_partition(log, parts[i], froms[i], max_records - n, snapshot,
+							rsinfo, rowcxt, &stop);
+		if (i == 0)
+			*stop_relid = stop;
+	}
+	return n;
 }
 
 /*
@@ -173,71 +196,68 @@ LogReadPartitions(LogCacheEntry **log, int nparts, const int32 *parts,
 				  const LogOffset *froms, int64 max_records, Snapshot snapshot,
 				  ReturnSetInfo *rsinfo, MemoryContext rowcxt)
 {
-	int64		n = 0;
+	Oid			stop = InvalidOid;
 
-	for (int i = 0; i < nparts && n < max_records; i++)
-		n += read_partition(log, parts[i], froms[i], max_records - n, snapshot,
-							rsinfo, rowcxt);
-	return n;
+	return read_partitions(log, nparts, parts, froms, max_records, snapshot,
+						   rsinfo, rowcxt, &stop);
 }
 
 /*
  * Nothing was readable: wait up to wait_ms for a commit, re-reading with a
- * fresh snapshot after each wake-up.  Sleeps on the first partition's
- * condition variable; with several partitions (or on a standby) it also
- * re-checks every STANDBY_POLL_MS.
+ * fresh snapshot after each wake-up.  Sleeps on the condition variable of
+ * the segment where the read of the first partition stopped: the records it
+ * waits for commit there (a transaction that wrote to a segment before it
+ * was rolled over still commits into it), and a roll or drop of it
+ * broadcasts it too when it commits.  With several partitions (or on a
+ * standby, which runs no commit callbacks) it also re-checks every
+ * STANDBY_POLL_MS.
  */
 void
 LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
 			const LogOffset *froms, int64 max_records, int32 wait_ms,
 			ReturnSetInfo *rsinfo, MemoryContext rowcxt)
 {
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
 	Relation	rel;
 	Oid			relid;
-	LogPartSlot *slot;
-	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
+	ConditionVariable *cv = NULL;
 
 	if (nparts == 0 || wait_ms <= 0 || IsolationUsesXactSnapshot())
 		return;
 	LogextRequirePreload();
 	rel = LogOpenSegment(log, parts[0], -1, AccessShareLock);
 	relid = RelationGetRelid(rel);
-	slot = LogSlotGet(relid);
 	relation_close(rel, AccessShareLock);
 
 	LogWaitBegin(relid, froms[0]);
 	PG_TRY();
 	{
-		ConditionVariablePrepareToSleep(LogSlotCV(slot));
 		for (;;)
 		{
-			Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+			Snapshot	snap;
 			int64		n;
 			long		timeout;
 
-			n = LogReadPartitions(log, nparts, parts, froms, max_records, snap,
-								  rsinfo, rowcxt);
+			/* prepare before reading, so that no broadcast is missed */
+			if (cv != LogSegmentCV(relid))
+			{
+				cv = LogSegmentCV(relid);
+				ConditionVariablePrepareToSleep(cv);
+			}
+			snap = RegisterSnapshot(GetLatestSnapshot());
+			n = read_partitions(log, nparts, parts, froms, max_records, snap,
+								rsinfo, rowcxt, &relid);
 			UnregisterSnapshot(snap);
 			if (n > 0)
 				break;
 			timeout = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 			if (timeout <= 0)
 				break;
-			if (slot->sealed)
-			{
-				/* rolled over: sleep on the successor once it is visible */
-				rel = LogOpenSegment(log, parts[0], -1, AccessShareLock);
-				if (RelationGetRelid(rel) != relid)
-				{
-					relid = RelationGetRelid(rel);
-					slot = LogSlotGet(relid);
-					ConditionVariablePrepareToSleep(LogSlotCV(slot));
-				}
-				relation_close(rel, AccessShareLock);
-			}
-			if (nparts > 1 || slot->sealed || RecoveryInProgress())
+			if (cv != LogSegmentCV(relid))
+				continue;		/* moved to another segment: read again */
+			if (nparts > 1 || RecoveryInProgress())
 				timeout = Min(timeout, STANDBY_POLL_MS);
-			ConditionVariableTimedSleep(LogSlotCV(slot), timeout, PG_WAIT_EXTENSION);
+			ConditionVariableTimedSleep(cv, timeout, PG_WAIT_EXTENSION);
 		}
 		ConditionVariableCancelSleep();
 	}
@@ -299,8 +319,8 @@ log_read(PG_FUNCTION_ARGS)
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "logext read row",
 								   ALLOCSET_DEFAULT_SIZES);
 
-	if (read_partition(&log, partition, from, max_records, GetActiveSnapshot(),
-					   rsinfo, rowcxt) == 0)
+	if (LogReadPartitions(&log, 1, &partition, &from, max_records,
+						  GetActiveSnapshot(), rsinfo, rowcxt) == 0)
 		LogReadWait(&log, 1, &partition, &from, max_records, wait_ms, rsinfo,
 					rowcxt);
 	MemoryContextDelete(rowcxt);

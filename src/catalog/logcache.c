@@ -14,9 +14,15 @@
  * segment cannot be opened, for the window before the invalidation
  * arrives.
  *
+ * Entries are read with the latest snapshot (LogCatalogQuery), never with a
+ * REPEATABLE READ transaction's own: a cache entry outlives the transaction
+ * that filled it.
+ *
  * The log lock is a heavyweight lock on (logext.logs, log_id), taken in
- * AccessShareLock by the pre-commit write and in AccessExclusiveLock by
- * log_drop(), so a log cannot disappear under a commit that writes to it.
+ * AccessShareLock by the first append to a log in a transaction (held to its
+ * end), by the pre-commit write and by log_roll(), and in
+ * AccessExclusiveLock by log_drop(), so a log cannot disappear under a
+ * transaction that has appended to it, or under a roll.
  *
  * Copyright (c) 2026, logext developers
  *
@@ -89,6 +95,31 @@ init_cache(void)
 }
 
 /*
+ * Run a read-only catalog query with the latest snapshot, not the
+ * transaction's: a REPEATABLE READ transaction must not fill the cache (which
+ * outlives it) from the state of the catalog when it began, nor act on a log
+ * that was dropped and re-created since.  The text must name every object
+ * and operator with its schema: it runs with the caller's search_path.
+ */
+int
+LogCatalogQuery(const char *query, int nargs, Oid *argtypes, Datum *args,
+			  long tcount)
+{
+	SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
+	int			ret;
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare a query of the log catalog: %s",
+			 SPI_result_code_string(SPI_result));
+	ret = SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(),
+							   InvalidSnapshot, true, false, tcount);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read the log catalog: %s", SPI_result_code_string(ret));
+	SPI_freeplan(plan);
+	return ret;
+}
+
+/*
  * Fill entry from the catalog.  Returns false if the log does not exist.
  */
 static bool
@@ -97,25 +128,16 @@ fill_entry(LogCacheEntry *entry)
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
 	bool		found = false;
-	bool		pushed = false;
-	int			ret;
 
 	args[0] = CStringGetTextDatum(entry->name);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/* at pre-commit there is no active snapshot */
-	if (!ActiveSnapshotSet())
-	{
-		PushActiveSnapshot(GetTransactionSnapshot());
-		pushed = true;
-	}
-	ret = SPI_execute_with_args(
-		"SELECT l.log_id, l.partitions, s.partition, s.base_offset, s.relid::oid "
-		"FROM logext.logs l JOIN logext.segments s ON s.log_id = l.log_id "
-		"WHERE l.log_name = $1 ORDER BY s.partition, s.base_offset",
-		1, argtypes, args, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read the log catalog: %s", SPI_result_code_string(ret));
+	LogCatalogQuery("SELECT l.log_id, l.partitions, s.partition, s.base_offset, s.relid::pg_catalog.oid "
+				  "FROM logext.logs l JOIN logext.segments s "
+				  "ON s.log_id OPERATOR(pg_catalog.=) l.log_id "
+				  "WHERE l.log_name OPERATOR(pg_catalog.=) $1 "
+				  "ORDER BY s.partition, s.base_offset",
+				  1, argtypes, args, 0);
 
 	if (SPI_processed > 0)
 	{
@@ -134,14 +156,19 @@ fill_entry(LogCacheEntry *entry)
 			int			p = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], tupdesc, 3, &isnull));
 
 			if (p < 0 || p >= entry->nparts)
-				elog(ERROR, "log \"%s\" has a segment for partition %d of %d",
-					 entry->name, p, entry->nparts);
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("log \"%s\" has a segment for partition %d but only %d partitions",
+								entry->name, p, entry->nparts)));
 			counts[p]++;
 		}
 		for (int p = 0; p < entry->nparts; p++)
 		{
 			if (counts[p] == 0)
-				elog(ERROR, "log \"%s\" partition %d has no segment", entry->name, p);
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("partition %d of log \"%s\" has no segment",
+								p, entry->name)));
 			entry->parts[p].segments = palloc(sizeof(LogSegmentRef) * counts[p]);
 		}
 		for (uint64 i = 0; i < SPI_processed; i++)
@@ -156,8 +183,6 @@ fill_entry(LogCacheEntry *entry)
 		pfree(counts);
 		MemoryContextSwitchTo(old);
 	}
-	if (pushed)
-		PopActiveSnapshot();
 	SPI_finish();
 	return found;
 }
@@ -312,9 +337,9 @@ LogLogName(int32 log_id)
 	args[0] = Int32GetDatum(log_id);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT log_name FROM logext.logs WHERE log_id = $1",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the log catalog");
+	LogCatalogQuery("SELECT l.log_name FROM logext.logs l "
+				  "WHERE l.log_id OPERATOR(pg_catalog.=) $1",
+				  1, argtypes, args, 1);
 	if (SPI_processed > 0)
 		result = MemoryContextStrdup(caller,
 									 SPI_getvalue(SPI_tuptable->vals[0],
@@ -323,11 +348,16 @@ LogLogName(int32 log_id)
 	return result;
 }
 
-/* the logext-internal logs ("__" names) take no appends from users */
+/*
+ * The logext-internal logs ("__" names, such as the consumer offsets log
+ * with its fixed id 0) take no appends from users.  The entry's name is the
+ * catalog's (fill_entry matches it with pg_catalog's = only), and the id is
+ * checked too.
+ */
 LogCacheEntry *
 LogCacheCheckUserLog(LogCacheEntry *log)
 {
-	if (strncmp(log->name, "__", 2) == 0)
+	if (strncmp(log->name, "__", 2) == 0 || log->log_id == LOGEXT_OFFSETS_LOG_ID)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("log \"%s\" is internal to logext", log->name),

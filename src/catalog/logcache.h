@@ -17,6 +17,9 @@
 
 #define LOGEXT_MAX_NAME_LEN		200
 
+/* fixed id of the internal log "__consumer_offsets" (install script) */
+#define LOGEXT_OFFSETS_LOG_ID	0
+
 typedef struct LogSegmentRef
 {
 	LogOffset	base_offset;
@@ -46,6 +49,8 @@ extern Relation LogOpenSegment(LogCacheEntry **entry, int partition,
 extern void LogCacheCheckPartition(LogCacheEntry *entry, int partition);
 extern void LogLockLog(int32 log_id, LOCKMODE lockmode);
 extern char *LogLogName(int32 log_id);
+extern int	LogCatalogQuery(const char *query, int nargs, Oid *argtypes,
+							Datum *args, long tcount);
 extern LogCacheEntry *LogCacheCheckUserLog(LogCacheEntry *log);
 
 #endif							/* LOGEXT_CATALOG_LOGCACHE_H */

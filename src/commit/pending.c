@@ -11,6 +11,11 @@
  * to a temporary BufFile, so a transaction of any size uses bounded memory
  * (a single record is at most one datum, already in memory).
  *
+ * The first append to a partition takes the log lock and a lock on the
+ * partition's active segment and reserves its shared slot (reserve_target),
+ * held until the transaction ends: log_drop() waits for the transaction,
+ * and a full slot table fails the append rather than the commit.
+ *
  * Savepoints: entries of a subtransaction always form a suffix of the
  * stream, so rolling one back truncates the stream to its length when the
  * subtransaction first appended.  A stack of (subxact id, length) marks is
@@ -27,6 +32,7 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/xact.h"
 #include "commands/async.h"
 #include "miscadmin.h"
@@ -36,6 +42,7 @@
 #include "utils/timestamp.h"
 
 #include "commit/pending.h"
+#include "shmem.h"
 
 typedef struct SubxactMark
 {
@@ -84,6 +91,55 @@ ensure_state(void)
 	MemoryContextSwitchTo(old);
 }
 
+static bool
+log_locked(int32 log_id)
+{
+	for (int i = 0; i < pending->ntargets; i++)
+		if (pending->targets[i].log_id == log_id)
+			return true;
+	return false;
+}
+
+/*
+ * Before the first append to a partition in this transaction: take the log
+ * lock (first append to the log), open the partition's active segment with
+ * RowExclusiveLock and make sure its shared slot exists, all held until the
+ * transaction ends and owned by the top transaction (so that a rolled-back
+ * savepoint does not release them while the target stays).  So log_drop()
+ * waits for appenders instead of making their commits fail, the slot of a
+ * segment an open transaction appended to is never freed
+ * (shmem.c, free_sealed_slots), and a full slot table fails this append,
+ * not the commit.
+ */
+static void
+reserve_target(LogCacheEntry *log, int partition)
+{
+	ResourceOwner old_owner = CurrentResourceOwner;
+	bool		lock_log = !log_locked(log->log_id);
+
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	PG_TRY();
+	{
+		LogCacheEntry *entry = log;
+		Relation	rel;
+
+		if (lock_log)
+			LogLockLog(log->log_id, AccessShareLock);
+		rel = LogOpenSegment(&entry, partition, -1, RowExclusiveLock);
+		if (entry->log_id != log->log_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("log \"%s\" was dropped concurrently", log->name)));
+		(void) LogSlotGet(RelationGetRelid(rel));
+		relation_close(rel, NoLock);
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = old_owner;
+	}
+	PG_END_TRY();
+}
+
 static int
 find_target(LogCacheEntry *log, int partition)
 {
@@ -95,6 +151,7 @@ find_target(LogCacheEntry *log, int partition)
 		if (t->log_id == log->log_id && t->partition == partition)
 			return i;
 	}
+	reserve_target(log, partition);
 	if (pending->ntargets == pending->maxtargets)
 	{
 		pending->maxtargets *= 2;
@@ -186,19 +243,22 @@ LogPendingAppend(LogCacheEntry *log, int partition, const char *key,
 	uint64		length;
 	uint32		headers_len = headers ? VARSIZE(headers) : 0;
 
+	LogCacheCheckPartition(log, partition);
 	if (key_len > LOGEXT_MAX_KEY_LEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("log record key is too long"),
 				 errdetail("The key has %d bytes; at most %d are allowed.",
 						   key_len, LOGEXT_MAX_KEY_LEN)));
-	length = (uint64) LOG_REC_HEADER_SIZE + Max(key_len, 0) + headers_len + value_len;
-	if (length > MaxAllocSize)
+	length = (uint64) Max(key_len, 0) + headers_len + value_len;
+	if (length > LOGEXT_MAX_RECORD_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("log record is too large"),
-				 errdetail("The record needs " UINT64_FORMAT " bytes; at most %zu are allowed.",
-						   length, (size_t) MaxAllocSize)));
+				 errdetail("The key, headers and value of the record take " UINT64_FORMAT " bytes; at most %u are allowed.",
+						   length, (uint32) LOGEXT_MAX_RECORD_BYTES),
+				 errhint("A record must fit in one row of log_read(), which is limited to 1 GB.")));
+	length += LOG_REC_HEADER_SIZE;
 
 	ensure_state();
 	push_mark();

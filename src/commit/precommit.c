@@ -7,9 +7,11 @@
  * Offsets are therefore dense per partition and follow the order in which
  * transactions pass their pre-commit write (DESIGN.md "The commit path").
  * The write, per partition touched, in (log id, partition) order:
- *	1. before any LWLock: take the log lock (AccessShareLock; log_drop takes
- *	   it exclusively), open the segment with RowExclusiveLock, find its
- *	   shared slot; every heavyweight-lock wait happens here;
+ *	1. before any LWLock: open the partition's active segment with
+ *	   RowExclusiveLock, as the log cache knows it once that lock is granted
+ *	   (open_target), and find its shared slot; every heavyweight-lock wait
+ *	   happens here (the log lock and a segment lock are already held since
+ *	   the first append, commit/pending.c);
  *	2. take the partition LWLock; if the slot is new (first use since
  *	   start-up) rebuild next_offset from the segment's last page;
  *	3. copy records into pages (am/writer.c);
@@ -129,34 +131,50 @@ write_target(int t, LogPendingTarget *target, Relation rel,
 }
 
 /*
- * Open the segment a target writes to, taking the log lock first.  A
- * segment dropped since the record was appended (rolled and removed) means
- * a stale cache: re-read it and use the active segment.
+ * Open the segment a target writes to: the partition's active segment
+ * according to the log cache, checked again after its lock was taken.  The
+ * log lock is held since the first append (commit/pending.c), so the log
+ * still exists; but the partition may have been rolled over since the
+ * record was appended.  Taking the relation lock processes invalidations,
+ * so if the entry is still current afterwards, every roll that committed
+ * before the lock was granted is known here; a roll still in progress has
+ * sealed the slot, which write_target sees.  (That is what allows
+ * shmem.c to free the slots of rolled-over segments.)
  */
 static Relation
 open_target(LogPendingTarget *t)
 {
-	Relation	rel;
-	LogCacheEntry *log;
-	LogPartitionInfo *pi;
+	bool		refresh = false;
 
 	LogLockLog(t->log_id, AccessShareLock);
-	rel = OidIsValid(t->relid) ? try_relation_open(t->relid, RowExclusiveLock) : NULL;
-	if (rel != NULL)
-		return rel;
-	log = LogCacheRefresh(t->log_name);
-	pi = &log->parts[t->partition];
-	if (log->log_id == t->log_id)
+	for (int attempt = 0;; attempt++)
 	{
+		LogCacheEntry *log = refresh ? LogCacheRefresh(t->log_name) :
+		LogCacheLookup(t->log_name);
+		LogPartitionInfo *pi;
+		Relation	rel;
+
+		if (log->log_id != t->log_id || t->partition >= log->nparts)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("log \"%s\" was dropped before the appending transaction committed",
+							t->log_name)));
+		pi = &log->parts[t->partition];
 		t->relid = pi->segments[pi->nsegments - 1].relid;
 		rel = try_relation_open(t->relid, RowExclusiveLock);
+		if (rel != NULL)
+		{
+			if (!log->stale)
+				return rel;
+			relation_close(rel, RowExclusiveLock);
+		}
+		refresh = true;
+		if (attempt >= 1000)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("log \"%s\" keeps changing concurrently", t->log_name)));
+		CHECK_FOR_INTERRUPTS();
 	}
-	if (rel == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("log \"%s\" was dropped before the appending transaction committed",
-						t->log_name)));
-	return rel;
 }
 
 /*
@@ -347,10 +365,12 @@ log_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		case SUBXACT_EVENT_ABORT_SUB:
 			LogPendingSubAbort(mySubid);
 			LogOffsetsSubAbort(mySubid);
+			LogRollSubAbort(mySubid);
 			break;
 		case SUBXACT_EVENT_COMMIT_SUB:
 			LogPendingSubCommit(mySubid, parentSubid);
 			LogOffsetsSubCommit(mySubid, parentSubid);
+			LogRollSubCommit(mySubid, parentSubid);
 			break;
 		default:
 			break;

@@ -4,7 +4,9 @@
  *	  Segment life cycle: rolling a partition over to a new segment, and
  *	  dropping old segments.
  *
- * Rolling, in the caller's transaction:
+ * Rolling, in the caller's transaction (never in a transaction block or a
+ * subtransaction), under the log lock so that log_drop() cannot run
+ * meanwhile; an active segment without records is not rolled:
  *	1. create the new segment relation (SQL, logext._segment_create) and
  *	   keep AccessExclusiveLock on it until the transaction ends;
  *	2. under the old segment's partition LWLock: the new base offset is the
@@ -21,8 +23,10 @@
  * the catalog alone says which segment is active.
  *
  * Dropping a segment takes AccessExclusiveLock (conditionally where the
- * caller must not queue behind readers), forgets its slot and deletes the
- * relation and its catalog row.
+ * caller must not queue behind readers), deletes the relation and its
+ * catalog row, and forgets its slot when the transaction commits.  Rolls and
+ * drops are tracked per subtransaction: a subtransaction abort undoes its
+ * rolls in shared memory and forgets its drops.
  *
  * Lock order: relation locks, then the old partition LWLock, then the new
  * one; the relation extension lock (a leaf) may be taken under them.
@@ -55,17 +59,31 @@
 #include "partition/roll.h"
 #include "shmem.h"
 
-/* slots sealed / created by this transaction, undone if it aborts */
+/*
+ * Slots sealed / created by this transaction, undone if it (or the
+ * subtransaction that rolled) aborts, and segments it dropped, whose slots
+ * are forgotten when it commits.  Both lists are in TopTransactionContext;
+ * subid is the subtransaction that did it (passed to the parent at
+ * subcommit, discarded at subabort).
+ */
 typedef struct RolledSlot
 {
-	LogPartSlot *old_slot;
+	LogPartSlot *old_slot;		/* NULL until sealed */
+	Oid			old_relid;
 	Oid			new_relid;
+	SubTransactionId subid;
 } RolledSlot;
+
+typedef struct DroppedSegment
+{
+	Oid			relid;
+	SubTransactionId subid;
+} DroppedSegment;
 
 #define ROLL_SEED_ATTEMPTS	2000	/* 1 ms apart */
 
-static List *rolled = NIL;		/* in TopTransactionContext */
-static List *dropped = NIL;		/* relids, in TopTransactionContext */
+static List *rolled = NIL;
+static List *dropped = NIL;
 
 typedef struct SeedReader
 {
@@ -98,7 +116,7 @@ create_segment(int32 log_id, int32 partition)
 	args[2] = CStringGetTextDatum(name);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT logext._segment_create($1, $2, $3)::oid",
+	if (SPI_execute_with_args("SELECT logext._segment_create($1, $2, $3)::pg_catalog.oid",
 							  3, argtypes, args, NULL, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not create a segment for log %d partition %d",
@@ -122,7 +140,7 @@ add_catalog_row(int32 log_id, int32 partition, LogOffset base, Oid relid)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_with_args("INSERT INTO logext.segments (log_id, partition, base_offset, relid) "
-							  "VALUES ($1, $2, $3, $4::regclass)",
+							  "VALUES ($1, $2, $3, $4::pg_catalog.regclass)",
 							  4, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record the new segment of log %d partition %d",
 			 log_id, partition);
@@ -156,19 +174,21 @@ write_seed(Relation rel, LogPartSlot *slot, StringInfo buf, int n)
 }
 
 /*
- * Roll a partition over to a new segment; returns its relation.  With a
- * seed function, the switch happens at a moment when no write to the old
- * segment is in flight, since the seed must reflect every record of the old
- * segment (retried for up to about two seconds, then an error).
+ * Roll a partition over to a new segment; returns its relation.  If the
+ * active segment holds no record yet, there is nothing to roll: returns the
+ * active segment itself.  With a seed function, the switch happens at a
+ * moment when no write to the old segment is in flight, since the seed must
+ * reflect every record of the old segment (retried for up to about two
+ * seconds, then an error).
  */
 Oid
 LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 				 void *seed_arg)
 {
-	Relation	old_rel = LogOpenSegment(log, partition, -1, RowExclusiveLock);
-	Oid			old_relid = RelationGetRelid(old_rel);
 	int32		log_id = (*log)->log_id;
-	LogPartSlot *old_slot = LogSlotGet(old_relid);
+	Relation	old_rel;
+	Oid			old_relid;
+	LogPartSlot *old_slot;
 	LogPartSlot *new_slot;
 	Relation	new_rel;
 	Oid			new_relid;
@@ -178,6 +198,7 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 	TimestampTz since;
 	RolledSlot *r;
 	MemoryContext old_cxt;
+	LogPartitionInfo *pi;
 
 	LogextRequirePreload();
 	if (IsTransactionBlock())
@@ -186,6 +207,26 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 				 errmsg("cannot roll a log partition inside a transaction block"),
 				 errdetail("Commits to the partition wait until the rolling transaction ends.")));
 
+	/* log_drop() takes the log lock exclusively: no roll under a drop */
+	LogLockLog(log_id, AccessShareLock);
+	*log = LogCacheRefresh((*log)->name);
+	if ((*log)->log_id != log_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("log \"%s\" was dropped concurrently", (*log)->name)));
+	LogCacheCheckPartition(*log, partition);
+	old_rel = LogOpenSegment(log, partition, -1, RowExclusiveLock);
+	old_relid = RelationGetRelid(old_rel);
+	pi = &(*log)->parts[partition];
+	if (pi->segments[pi->nsegments - 1].relid != old_relid ||
+		LogSegmentNextOffset(old_rel) == pi->segments[pi->nsegments - 1].base_offset)
+	{
+		/* empty (records only ever get added, so it is safe to skip) */
+		relation_close(old_rel, NoLock);
+		return old_relid;
+	}
+	old_slot = LogSlotGet(old_relid);
+
 	new_relid = create_segment(log_id, partition);
 	new_rel = relation_open(new_relid, AccessExclusiveLock);
 	new_slot = LogSlotGet(new_relid);
@@ -193,7 +234,9 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 	old_cxt = MemoryContextSwitchTo(TopTransactionContext);
 	r = palloc(sizeof(RolledSlot));
 	r->old_slot = NULL;
+	r->old_relid = old_relid;
 	r->new_relid = new_relid;
+	r->subid = GetCurrentSubTransactionId();
 	rolled = lappend(rolled, r);
 	MemoryContextSwitchTo(old_cxt);
 
@@ -243,8 +286,7 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 			write_seed(new_rel, new_slot, &buf, n);
 		pfree(buf.data);
 	}
-	old_slot->sealed = true;
-	old_slot->successor = new_relid;
+	LogSlotSeal(old_slot, new_relid);
 	r->old_slot = old_slot;
 	LWLockRelease(&new_slot->lock);
 	LWLockRelease(&old_slot->lock);
@@ -262,6 +304,20 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 	return new_relid;
 }
 
+/* undo one roll in shared memory (abort of its (sub)transaction) */
+static void
+undo_roll(RolledSlot *r)
+{
+	if (r->old_slot != NULL)
+	{
+		LWLockAcquire(&r->old_slot->lock, LW_EXCLUSIVE);
+		LogSlotUnseal(r->old_slot);
+		LWLockRelease(&r->old_slot->lock);
+		ConditionVariableBroadcast(LogSlotCV(r->old_slot));
+	}
+	LogSlotForget(r->new_relid);
+}
+
 /* did this transaction roll a partition (refuses PREPARE)? */
 bool
 LogRollPending(void)
@@ -272,38 +328,86 @@ LogRollPending(void)
 /*
  * End of transaction: a roll that aborted is undone in shared memory; the
  * slots of segments dropped by a committed transaction are forgotten (not
- * earlier: if the drop aborted, the slot must stay sealed).
+ * earlier: if the drop aborted, the slot must stay sealed).  Readers waiting
+ * on a rolled or dropped segment are woken either way: they read the
+ * catalog again and continue in the successor, or fail because the log is
+ * gone.  Must not fail.
  */
 void
 LogRollEndXact(bool committed)
 {
 	ListCell   *lc;
 
-	if (committed)
+	foreach(lc, dropped)
 	{
-		foreach(lc, dropped)
-			LogSlotForget(lfirst_oid(lc));
+		DroppedSegment *d = lfirst(lc);
+
+		if (committed)
+			LogSlotForget(d->relid);
+		ConditionVariableBroadcast(LogSegmentCV(d->relid));
 	}
 	dropped = NIL;
 
-	if (!committed)
+	foreach(lc, rolled)
 	{
-		foreach(lc, rolled)
-		{
-			RolledSlot *r = lfirst(lc);
+		RolledSlot *r = lfirst(lc);
 
-			if (r->old_slot != NULL)
-			{
-				LWLockAcquire(&r->old_slot->lock, LW_EXCLUSIVE);
-				r->old_slot->sealed = false;
-				r->old_slot->successor = InvalidOid;
-				LWLockRelease(&r->old_slot->lock);
-				ConditionVariableBroadcast(LogSlotCV(r->old_slot));
-			}
-			LogSlotForget(r->new_relid);
-		}
+		if (!committed)
+			undo_roll(r);
+		ConditionVariableBroadcast(LogSegmentCV(r->old_relid));
 	}
 	rolled = NIL;
+}
+
+/*
+ * Subtransaction abort: undo its rolls and forget its drops (the drop's
+ * catalog changes and relation locks are rolled back with it).
+ */
+void
+LogRollSubAbort(SubTransactionId subid)
+{
+	ListCell   *lc;
+
+	foreach(lc, rolled)
+	{
+		RolledSlot *r = lfirst(lc);
+
+		if (r->subid >= subid)
+		{
+			undo_roll(r);
+			ConditionVariableBroadcast(LogSegmentCV(r->old_relid));
+			rolled = foreach_delete_current(rolled, lc);
+		}
+	}
+	foreach(lc, dropped)
+	{
+		DroppedSegment *d = lfirst(lc);
+
+		if (d->subid >= subid)
+			dropped = foreach_delete_current(dropped, lc);
+	}
+}
+
+/* subtransaction commit: its rolls and drops now belong to the parent */
+void
+LogRollSubCommit(SubTransactionId subid, SubTransactionId parent)
+{
+	ListCell   *lc;
+
+	foreach(lc, rolled)
+	{
+		RolledSlot *r = lfirst(lc);
+
+		if (r->subid == subid)
+			r->subid = parent;
+	}
+	foreach(lc, dropped)
+	{
+		DroppedSegment *d = lfirst(lc);
+
+		if (d->subid == subid)
+			d->subid = parent;
+	}
 }
 
 /*
@@ -313,11 +417,15 @@ LogRollEndXact(bool committed)
 void
 LogDropSegment(Oid relid)
 {
-	Relation	rel = relation_open(relid, AccessExclusiveLock);
+	Relation	rel = try_relation_open(relid, AccessExclusiveLock);
 	ObjectAddress obj;
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1];
 
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("log segment %u was dropped concurrently", relid)));
 	if (!LogIsSegment(rel))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -327,15 +435,19 @@ LogDropSegment(Oid relid)
 	args[0] = ObjectIdGetDatum(relid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("DELETE FROM logext.segments WHERE relid = $1::regclass",
+	if (SPI_execute_with_args("DELETE FROM logext.segments s "
+							  "WHERE s.relid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
 							  1, argtypes, args, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not delete the catalog row of segment %u", relid);
 	SPI_finish();
 
 	{
 		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+		DroppedSegment *d = palloc(sizeof(DroppedSegment));
 
-		dropped = lappend_oid(dropped, relid);
+		d->relid = relid;
+		d->subid = GetCurrentSubTransactionId();
+		dropped = lappend(dropped, d);
 		MemoryContextSwitchTo(old);
 	}
 	/* segments made by CREATE EXTENSION belong to it; others do not */

@@ -27,6 +27,8 @@ extern Oid	LogRollPartition(LogCacheEntry **log, int32 partition,
 extern void LogDropSegment(Oid relid);
 extern bool LogTryDropSegment(Oid relid);
 extern void LogRollEndXact(bool committed);
+extern void LogRollSubAbort(SubTransactionId subid);
+extern void LogRollSubCommit(SubTransactionId subid, SubTransactionId parent);
 extern bool LogRollPending(void);
 
 #endif							/* LOGEXT_PARTITION_ROLL_H */

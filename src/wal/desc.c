@@ -44,8 +44,8 @@ logext_desc(StringInfo buf, XLogReaderState *record)
 			{
 				xl_logext_freeze *xlrec = (xl_logext_freeze *) rec;
 
-				appendStringInfo(buf, "cutoff %u items %u page flags 0x%x",
-								 xlrec->cutoff, xlrec->nitems, xlrec->page_flags);
+				appendStringInfo(buf, "conflict xid %u items %u page flags 0x%x",
+								 xlrec->conflict_xid, xlrec->nitems, xlrec->page_flags);
 				break;
 			}
 	}

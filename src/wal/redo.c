@@ -82,13 +82,18 @@ redo_freeze(XLogReaderState *record)
 	xl_logext_freeze *xlrec = (xl_logext_freeze *) XLogRecGetData(record);
 	Buffer		buf;
 
-	/* freezing makes records visible to standby snapshots that are older */
-	if (InHotStandby)
+	/*
+	 * Freezing a committed record makes it visible to standby snapshots that
+	 * still see its transaction running, so those must go first.  Marking
+	 * aborted records invalid or a page all-frozen changes what no snapshot
+	 * sees: no conflict.
+	 */
+	if (InHotStandby && TransactionIdIsValid(xlrec->conflict_xid))
 	{
 		RelFileNode rnode;
 
 		XLogRecGetBlockTag(record, 0, &rnode, NULL, NULL);
-		ResolveRecoveryConflictWithSnapshot(xlrec->cutoff, rnode);
+		ResolveRecoveryConflictWithSnapshot(xlrec->conflict_xid, rnode);
 	}
 
 	if (XLogReadBufferForRedo(record, 0, &buf) == BLK_NEEDS_REDO)

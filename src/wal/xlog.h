@@ -61,7 +61,10 @@ typedef struct xl_logext_append
 /* followed by nitems xl_logext_freeze_item */
 typedef struct xl_logext_freeze
 {
-	TransactionId cutoff;		/* records older than this were decided */
+	TransactionId conflict_xid; /* newest xid of a committed record frozen
+								 * here, or Invalid: only freezing committed
+								 * records makes anything visible to older
+								 * standby snapshots */
 	uint16		nitems;
 	uint16		page_flags;		/* LOG_PAGE_* bits to set */
 } xl_logext_freeze;

@@ -2,7 +2,7 @@
 -- signatures, return types, volatility, strictness and parallel safety.
 -- Run with pg_prove in a database with CREATE EXTENSION pgtap, logext.
 BEGIN;
-SELECT plan(66);
+SELECT plan(65);
 
 SELECT has_extension('logext', 'extension logext is installed');
 SELECT has_schema('logext');
@@ -120,10 +120,8 @@ SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1), NULL,
 -- privileges: internal helpers are not executable by PUBLIC, the API is
 SELECT ok(NOT has_function_privilege('public', 'logext._segment_init(regclass, integer, integer, bigint)', 'EXECUTE'),
           '_segment_init is not executable by PUBLIC');
-SELECT ok(NOT has_function_privilege('public', 'logext._segment_drop(regclass)', 'EXECUTE'),
-          '_segment_drop is not executable by PUBLIC');
-SELECT ok(NOT has_function_privilege('public', 'logext._log_lock_exclusive(integer)', 'EXECUTE'),
-          '_log_lock_exclusive is not executable by PUBLIC');
+SELECT ok(NOT has_function_privilege('public', 'logext._log_drop_segments(integer, text)', 'EXECUTE'),
+          '_log_drop_segments is not executable by PUBLIC');
 SELECT ok(has_function_privilege('public', 'logext.log_read(text, integer, bigint, integer, integer)', 'EXECUTE'),
           'log_read is executable by PUBLIC');
 SELECT ok(has_schema_privilege('public', 'logext', 'USAGE'), 'PUBLIC has USAGE on schema logext');
