@@ -149,6 +149,12 @@ VACUUM (FREEZE) :empty_rel;
 SELECT age(relfrozenxid) < age(:'frozen_before'::xid) AS advanced_by_vacuum
   FROM pg_class WHERE oid = :'empty_rel'::regclass;
 SELECT logext._segment_drop(:'empty_rel');
+-- a database-wide VACUUM FULL still copies segments (into a transient
+-- log-AM relation of its own), and they keep their records
+SELECT relfilenode AS seg_filenode FROM pg_class WHERE oid = :'seg'::regclass \gset
+VACUUM FULL;
+SELECT relfilenode <> :seg_filenode AS seg_copied FROM pg_class WHERE oid = :'seg'::regclass;
+SELECT pg_temp.contents('hg.a', 0);
 
 --
 -- 3. a log-AM table outside schema logext (one made before only logext
