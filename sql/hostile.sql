@@ -62,7 +62,6 @@ CREATE SCHEMA mallory AUTHORIZATION regress_logext_mallory;
 SELECT logext.log_create('hostile.l', 2);
 SELECT logext.log_create('hostile.m', 2);  -- for mallory
 SELECT logext.log_append('hostile.l', 'h' || g, partition => g % 2) FROM generate_series(0, 3) g;
-SELECT count(*) AS offsets_records_before FROM logext.log_read('__consumer_offsets', 0, 0, 100000) \gset
 
 --
 -- mallory's traps
@@ -202,8 +201,7 @@ SELECT what, by_user FROM mallory.ran;
 SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_logext_mallory';
 SELECT * FROM pg_temp.catalog();
 SELECT pg_temp.contents('hostile.l', 0) AS l0, pg_temp.contents('hostile.l', 1) AS l1;
-SELECT count(*) >= :offsets_records_before AS offsets_log_readable
-  FROM logext.log_read('__consumer_offsets', 0, 0, 100000);
+-- (compaction may have shrunk the offsets log; no record is mallory's 'x')
 SELECT count(*) AS evil_in_offsets_log FROM logext.log_read('__consumer_offsets', 0, 0, 100000)
  WHERE convert_from(value, 'UTF8') = 'x';
 
