@@ -3,6 +3,53 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION logext" to load this file. \quit
 
+-- Every name below is schema-qualified, and this script resolves the rest
+-- (types, operators, functions in views) in pg_catalog only.  Each SQL
+-- function pins the same search_path, so a role that puts its own schema
+-- first in search_path cannot replace an operator or function that
+-- logext's code uses.
+SET LOCAL search_path = pg_catalog, pg_temp;
+
+-- CREATE EXTENSION uses an existing schema "logext".  Objects someone else
+-- put there (a function logext._segment_init with a better-matching
+-- signature, say) would run as the installing superuser, so the schema
+-- must be owned by the installing role, grant CREATE to nobody else, and be
+-- empty.
+DO $check_schema$
+DECLARE
+    v_nsp   oid;
+    v_owner name;
+BEGIN
+    SELECT n.oid, pg_catalog.pg_get_userbyid(n.nspowner) INTO v_nsp, v_owner
+      FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) 'logext';
+    IF v_owner OPERATOR(pg_catalog.<>) CURRENT_USER THEN
+        RAISE EXCEPTION 'schema "logext" is owned by role "%", not by the installing role "%"',
+                        v_owner, CURRENT_USER
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The owner of schema logext could replace the objects logext uses.',
+                  HINT = 'Drop the schema, or make the installing role its owner, before CREATE EXTENSION logext.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+                WHERE n.oid OPERATOR(pg_catalog.=) v_nsp
+                  AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE'
+                  AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner) THEN
+        RAISE EXCEPTION 'schema "logext" grants CREATE to roles other than its owner'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A role that can create objects in schema logext could replace the objects logext uses.',
+                  HINT = 'Revoke CREATE on schema logext from everyone but its owner.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
+                  AND d.refobjid OPERATOR(pg_catalog.=) v_nsp
+                  AND d.classid OPERATOR(pg_catalog.<>) 'pg_catalog.pg_extension'::pg_catalog.regclass) THEN
+        RAISE EXCEPTION 'schema "logext" already exists and is not empty'
+            USING ERRCODE = 'duplicate_schema',
+                  DETAIL = 'logext must create every object in schema logext itself.',
+                  HINT = 'Drop the objects in schema logext, or the schema, before CREATE EXTENSION logext.';
+    END IF;
+END
+$check_schema$;
+
 --
 -- Storage: the "log" table access method.  Segment relations of this AM hold
 -- the records of one partition; they are created by log_create() only.
@@ -47,31 +94,22 @@ CREATE FUNCTION logext._segment_init(seg regclass, log_id integer,
                                      partition integer, base_offset bigint)
 RETURNS void
 AS 'MODULE_PATHNAME', 'logext_segment_init'
-LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
 
+-- the only way to create a relation of the log access method (the AM
+-- refuses any other CREATE TABLE ... USING log)
 CREATE FUNCTION logext._segment_create(log_id integer, partition integer, seg_name text)
 RETURNS regclass
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_rel regclass;
-BEGIN
-    EXECUTE pg_catalog.format(
-        'CREATE TABLE logext.%I (partition int4, log_offset int8, '
-        'appended_at timestamptz, key text, value bytea NOT NULL, headers jsonb) '
-        'USING log', seg_name);
-    v_rel := pg_catalog.format('logext.%I', seg_name)::regclass;
-    EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', v_rel,
-                              pg_catalog.format('segment of log %s partition %s', log_id, partition));
-    RETURN v_rel;
-END;
-$$;
+AS 'MODULE_PATHNAME', 'logext_segment_create'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION logext._log_drop_segments(log_id integer, log_name text)
 RETURNS void
 AS 'MODULE_PATHNAME', 'logext_log_drop_segments'
-LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
 
 REVOKE ALL ON FUNCTION logext._segment_init(regclass, integer, integer, bigint),
                        logext._segment_create(integer, integer, text),
@@ -99,6 +137,12 @@ BEGIN
                   DETAIL = 'A log name is 1 to 200 characters from A-Z, a-z, 0-9, ".", "_" and "-".',
                   HINT = 'Choose a name like a Kafka topic name, for example "orders.v1".';
     END IF;
+    IF log_name IN ('.', '..') THEN
+        RAISE EXCEPTION 'invalid log name "%"', log_name
+            USING ERRCODE = 'invalid_name',
+                  DETAIL = 'A log name may not be "." or "..".',
+                  HINT = 'Choose a name like a Kafka topic name, for example "orders.v1".';
+    END IF;
     IF partitions IS NULL OR partitions < 1 OR partitions > 4096 THEN
         RAISE EXCEPTION 'invalid number of partitions: %', coalesce(partitions::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
@@ -112,22 +156,31 @@ BEGIN
             USING ERRCODE = 'duplicate_object';
     END IF;
 
-    IF fixed_id IS NULL THEN
-        INSERT INTO logext.logs (log_name, partitions)
-            VALUES (_log_create.log_name, _log_create.partitions)
-            RETURNING log_id INTO v_id;
-    ELSE
-        -- logext's own logs: no nextval() in CREATE EXTENSION's transaction
-        -- (under wal_level = minimal a crash could then rewind the sequence)
-        INSERT INTO logext.logs (log_id, log_name, partitions)
-            OVERRIDING SYSTEM VALUE
-            VALUES (fixed_id, _log_create.log_name, _log_create.partitions)
-            RETURNING log_id INTO v_id;
-    END IF;
+    -- A REPEATABLE READ or SERIALIZABLE snapshot taken before the lock
+    -- wait does not see a log that a concurrent creator has committed
+    -- meanwhile: the unique index does.
+    BEGIN
+        IF fixed_id IS NULL THEN
+            INSERT INTO logext.logs (log_name, partitions)
+                VALUES (_log_create.log_name, _log_create.partitions)
+                RETURNING log_id INTO v_id;
+        ELSE
+            -- logext's own logs: no nextval() in CREATE EXTENSION's transaction
+            -- (under wal_level = minimal a crash could then rewind the sequence)
+            INSERT INTO logext.logs (log_id, log_name, partitions)
+                OVERRIDING SYSTEM VALUE
+                VALUES (fixed_id, _log_create.log_name, _log_create.partitions)
+                RETURNING log_id INTO v_id;
+        END IF;
+    EXCEPTION
+        WHEN unique_violation THEN
+            RAISE EXCEPTION 'log "%" already exists', log_name
+                USING ERRCODE = 'duplicate_object';
+    END;
 
     FOR p IN 0 .. partitions - 1 LOOP
         v_rel := logext._segment_create(v_id, p, pg_catalog.format('seg_%s_%s_0', v_id, p));
-        PERFORM logext._segment_init(v_rel, v_id, p, 0);
+        PERFORM logext._segment_init(v_rel, v_id, p, 0::bigint);
         INSERT INTO logext.segments (log_id, partition, base_offset, relid)
             VALUES (v_id, p, 0, v_rel);
     END LOOP;
@@ -146,7 +199,7 @@ BEGIN
             USING ERRCODE = 'reserved_name',
                   DETAIL = 'Names starting with "__" are used by logext itself.';
     END IF;
-    PERFORM logext._log_create(log_name, partitions);
+    PERFORM logext._log_create(log_name, partitions, NULL::integer);
 END;
 $$;
 COMMENT ON FUNCTION logext.log_create(text, integer) IS 'create a log with the given number of partitions';
@@ -183,7 +236,8 @@ COMMENT ON FUNCTION logext.log_drop(text) IS 'drop a log and all its records';
 CREATE FUNCTION logext.log_roll(log_name text, partition integer)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'log_roll'
-LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION logext.log_roll(text, integer) IS 'start a new segment for a partition; returns its base offset';
 REVOKE ALL ON FUNCTION logext.log_roll(text, integer) FROM PUBLIC;
 
@@ -267,7 +321,8 @@ RETURNS TABLE (log_name text, partition integer, first_offset bigint, next_offse
                last_stable_offset bigint, record_count bigint, bytes bigint,
                blocked_by_pid integer, blocked_since timestamptz)
 AS 'MODULE_PATHNAME', 'log_partitions'
-LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION logext.log_partitions() IS 'every partition of every log with its offsets, size and any commit in flight holding readers back';
 
 CREATE VIEW logext.partitions AS SELECT * FROM logext.log_partitions();
@@ -276,7 +331,8 @@ COMMENT ON VIEW logext.partitions IS 'every partition of every log: offsets, siz
 CREATE FUNCTION logext.log_waiters()
 RETURNS TABLE (pid integer, segment oid, from_offset bigint, waiting_since timestamptz)
 AS 'MODULE_PATHNAME', 'log_waiters'
-LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION logext.log_waiters() IS 'log_read() calls waiting for records, from shared memory';
 
 CREATE VIEW logext.waiters AS
@@ -297,7 +353,7 @@ COMMENT ON VIEW logext.log_segments IS 'segment relations of every partition (SE
 -- "__consumer_offsets" (no heap rows, so no dead tuples); membership lives
 -- in shared memory and is expired by the maintenance worker.
 --
-SELECT logext._log_create('__consumer_offsets', 1, 0);
+SELECT logext._log_create('__consumer_offsets'::text, 1, 0);
 
 CREATE FUNCTION logext.log_commit("group" text, log_name text, partition integer, next_offset bigint)
 RETURNS void
@@ -323,13 +379,15 @@ CREATE FUNCTION logext.log_reset_offsets("group" text, log_name text, to_positio
                                          partition integer DEFAULT NULL)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'log_reset_offsets'
-LANGUAGE C VOLATILE PARALLEL UNSAFE;
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION logext.log_reset_offsets(text, text, text, integer) IS 'set a group''s committed offsets to ''earliest'', ''latest'' or an offset (may move backwards)';
 
 CREATE FUNCTION logext.log_delete_group("group" text)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'log_delete_group'
-LANGUAGE C VOLATILE PARALLEL UNSAFE;
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION logext.log_delete_group(text) IS 'forget a consumer group''s committed offsets and members';
 
 CREATE FUNCTION logext.log_join("group" text, member_id text, session_timeout_ms integer DEFAULT 10000)
@@ -353,20 +411,23 @@ COMMENT ON FUNCTION logext.log_leave(text, text) IS 'leave a consumer group';
 CREATE FUNCTION logext.log_compact_offsets(force boolean DEFAULT false)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'log_compact_offsets'
-LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION logext.log_compact_offsets(boolean) IS 'compact the consumer offsets log (the maintenance worker does this when it grows); returns the offsets kept, or -1 if skipped';
 REVOKE ALL ON FUNCTION logext.log_compact_offsets(boolean) FROM PUBLIC;
 
 CREATE FUNCTION logext.log_group_offsets()
 RETURNS TABLE ("group" text, log_id integer, partition integer, committed_offset bigint, member_id text)
 AS 'MODULE_PATHNAME', 'log_group_offsets'
-LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION logext.log_group_members()
 RETURNS TABLE ("group" text, member_id text, pid integer, joined_at timestamptz,
                last_heartbeat timestamptz, session_timeout_ms integer)
 AS 'MODULE_PATHNAME', 'log_group_members'
-LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION logext.log_group_offsets() IS 'committed offset and assigned member of every (group, log, partition), from shared memory';
 COMMENT ON FUNCTION logext.log_group_members() IS 'live consumer group members, from shared memory';
@@ -386,3 +447,6 @@ CREATE VIEW logext.consumer_groups AS
 COMMENT ON VIEW logext.consumer_groups IS 'committed offset and lag of every consumer group on every partition';
 
 GRANT USAGE ON SCHEMA logext TO PUBLIC;
+-- the monitoring views show what the functions behind them show to anyone
+GRANT SELECT ON logext.partitions, logext.waiters, logext.log_segments,
+                logext.consumer_groups, logext.group_members TO PUBLIC;

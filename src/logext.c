@@ -6,9 +6,14 @@
  *
  * logext must be loaded through shared_preload_libraries (on primaries and
  * standbys): its WAL records need the resource manager for recovery, and
- * the commit path needs shared memory.  Loaded any other way, only
- * functions that need neither work; the others raise an error that says
- * how to fix the configuration.
+ * the commit path needs shared memory.  Loaded any other way (LOAD, CREATE
+ * EXTENSION or a function call on a server that does not preload it),
+ * _PG_init raises an ERROR that says how to fix the configuration, before
+ * it changes anything: PostgreSQL keeps the library mapped but not
+ * registered after a failed _PG_init (dfmgr.c) and calls _PG_init again on
+ * the next attempt, which then fails the same way, and the session stays
+ * usable.  (Defining the PGC_POSTMASTER settings first would end the
+ * session with a FATAL error instead.)
  *
  * Copyright (c) 2026, logext developers
  *
@@ -84,6 +89,12 @@ LogextRequirePreload(void)
 void
 _PG_init(void)
 {
+	if (!process_shared_preload_libraries_in_progress)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("logext must be loaded via shared_preload_libraries"),
+				 errhint("Add logext to shared_preload_libraries in postgresql.conf and restart the server.")));
+
 	DefineCustomIntVariable("logext.max_partitions",
 							"Maximum number of log partitions in use at once, over all databases.",
 							NULL,
@@ -134,9 +145,6 @@ _PG_init(void)
 							PGC_SIGHUP, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("logext");
-
-	if (!process_shared_preload_libraries_in_progress)
-		return;
 
 	logext_preloaded = true;
 	prev_shmem_request_hook = shmem_request_hook;

@@ -6,8 +6,17 @@
  *	  (freezing), and size estimates.
  *
  * A segment has a fixed column layout, checked when its storage is
- * created.  VACUUM never removes a record (retention drops whole segments);
- * it freezes committed records older than every snapshot and marks
+ * created.  Only logext creates log-AM relations (catalog/segdef.c says
+ * which new relation may be created), and a segment's storage is never
+ * replaced: relation_set_new_filenode for an existing relation (TRUNCATE,
+ * however it reaches the segment: through a parent table, or created in an
+ * outer subtransaction of the current transaction) and
+ * relation_nontransactional_truncate (TRUNCATE of a relation created in the
+ * same subtransaction, am/unsupported.c) are refused, so a segment never
+ * loses its metapage and records.
+ *
+ * VACUUM never removes a record (retention drops whole segments); it
+ * freezes committed records older than every snapshot and marks
  * aborted ones invalid for good, WAL-logged per page, so that clog can be
  * truncated and the segment's relfrozenxid advanced.  A page on which no
  * more records can start (a later page exists) and whose records are all
@@ -35,6 +44,7 @@
 
 #include "am/handler.h"
 #include "am/segment.h"
+#include "catalog/segdef.h"
 #include "wal/xlog.h"
 
 static const struct
@@ -79,6 +89,24 @@ logam_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
 {
 	SMgrRelation srel;
 
+	/*
+	 * heap_create() passes the new relation's own node; TRUNCATE
+	 * (RelationSetNewRelfilenode) a fresh one for an existing relation.
+	 */
+	if (!RelFileNodeEquals(*newrnode, rel->rd_node))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot truncate log segment \"%s\"",
+						RelationGetRelationName(rel)),
+				 errdetail("Replacing the storage of a log segment would lose its records."),
+				 errhint("Drop the whole log with logext.log_drop().")));
+	if (!LogSegmentCreationAllowed(rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot create relation \"%s\" with access method log",
+						RelationGetRelationName(rel)),
+				 errdetail("Relations of the log access method are log segments, which only logext creates."),
+				 errhint("Create logs with logext.log_create().")));
 	check_layout(rel);
 	if (persistence != RELPERSISTENCE_PERMANENT)
 		ereport(ERROR,
@@ -232,8 +260,7 @@ logam_relation_vacuum(Relation rel, struct VacuumParams *params,
 	BlockNumber nblocks;
 	double		nrecords = 0;
 
-	if (RelationGetNumberOfBlocks(rel) == 0)
-		return;
+	/* an empty relation gets its relfrozenxid advanced like any other */
 	vacuum_set_xid_limits(rel, params->freeze_min_age, params->freeze_table_age,
 						  params->multixact_freeze_min_age,
 						  params->multixact_freeze_table_age,

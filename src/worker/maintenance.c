@@ -16,6 +16,13 @@
  * Each unit of work runs in its own transaction; an error ends the
  * per-database worker (it is started again next round) and is logged.
  *
+ * The per-database worker runs as the bootstrap superuser in a database
+ * whose owner may have created objects in schemas on the default
+ * search_path (or set the database's search_path), for example an operator
+ * "=" on regclass that would beat the built-in one.  So it runs all its SQL
+ * with search_path = pg_catalog, pg_temp, set for the session after the
+ * connection (and the database's and role's settings) is established.
+ *
  * Copyright (c) 2026, logext developers
  *
  * src/worker/maintenance.c
@@ -34,6 +41,7 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
+#include "utils/guc.h"
 #include "utils/snapmgr.h"
 #include "utils/wait_event.h"
 
@@ -127,6 +135,8 @@ logext_db_worker_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg),
 											  InvalidOid, 0);
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET,
+					PGC_S_SESSION);
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();

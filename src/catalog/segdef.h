@@ -1,0 +1,21 @@
+/*-------------------------------------------------------------------------
+ *
+ * segdef.h
+ *	  Creating segment relations: the only way a table of the log access
+ *	  method comes into being.
+ *
+ * src/catalog/segdef.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_CATALOG_SEGDEF_H
+#define LOGEXT_CATALOG_SEGDEF_H
+
+#include "utils/rel.h"
+
+/* the schema of the extension (logext.control: schema, not relocatable) */
+#define LOGEXT_SCHEMA "logext"
+
+extern bool LogSegmentCreationAllowed(Relation rel);
+
+#endif							/* LOGEXT_CATALOG_SEGDEF_H */
