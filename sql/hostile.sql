@@ -171,9 +171,8 @@ SELECT t.f, pg_temp.try(t.stmt) AS result
     (2, 'log_compact_offsets', $$SELECT logext.log_compact_offsets(true)$$),
     (3, '_log_create',         $$SELECT logext._log_create('__evil', 1, NULL::int4)$$),
     (4, '_segment_create',     $$SELECT logext._segment_create(0, 0, 'evil')$$),
-    (5, '_segment_drop',       $$SELECT logext._segment_drop('mallory.ran')$$),
-    (6, '_log_lock_exclusive', $$SELECT logext._log_lock_exclusive(0)$$),
-    (7, '_segment_init',       $$SELECT logext._segment_init('mallory.ran', 0, 0, 0::int8)$$)
+    (5, '_log_drop_segments',  $$SELECT logext._log_drop_segments(0, '__consumer_offsets')$$),
+    (6, '_segment_init',       $$SELECT logext._segment_init('mallory.ran', 0, 0, 0::int8)$$)
   ) AS t(i, f, stmt)
  ORDER BY t.i;
 RESET search_path;
