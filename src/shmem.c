@@ -36,7 +36,6 @@
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/lmgr.h"
-#include "storage/procarray.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
 #include "common/hashfn.h"
@@ -134,7 +133,9 @@ make_key(LogPartKey *key, Oid relid)
 
 /*
  * Free the slots of segments sealed by a committed roll that no writer has
- * open; returns how many.  Called with no LWLock held.  A writer holds
+ * open; returns how many.  Called with no LWLock held.  (Whether the roll
+ * committed is a flag set by its commit, not a clog lookup: the seal may be
+ * older than clog's horizon.)  A writer holds
  * RowExclusiveLock on its segment from before it looks up the slot until its
  * transaction ends, so a ShareLock granted at once proves there is none;
  * writers that come later see the roll (see the header comment).
@@ -152,7 +153,7 @@ free_sealed_slots(void)
 	LWLockAcquire(log_mapping_lock, LW_SHARED);
 	hash_seq_init(&seq, log_slots);
 	while ((slot = hash_seq_search(&seq)) != NULL)
-		if (slot->sealed && ncands < logext_max_partitions)
+		if (slot->sealed && slot->seal_committed && ncands < logext_max_partitions)
 			cands[ncands++] = slot->key;
 	LWLockRelease(log_mapping_lock);
 
@@ -163,11 +164,10 @@ free_sealed_slots(void)
 
 		LWLockAcquire(log_mapping_lock, LW_SHARED);
 		slot = hash_search(log_slots, &cands[i], HASH_FIND, NULL);
-		if (slot != NULL && slot->sealed)
+		if (slot != NULL && slot->sealed && slot->seal_committed)
 			xid = slot->seal_xid;
 		LWLockRelease(log_mapping_lock);
-		if (!TransactionIdIsValid(xid) || TransactionIdIsInProgress(xid) ||
-			!TransactionIdDidCommit(xid))
+		if (!TransactionIdIsValid(xid))
 			continue;
 
 		SET_LOCKTAG_RELATION(tag, cands[i].dbid, cands[i].relid);
@@ -246,6 +246,7 @@ LogSlotGet(Oid relid)
 		slot->sealed = false;
 		slot->successor = InvalidOid;
 		slot->seal_xid = InvalidTransactionId;
+		slot->seal_committed = false;
 	}
 	LWLockRelease(log_mapping_lock);
 	return slot;
@@ -290,6 +291,16 @@ LogSlotSeal(LogPartSlot *slot, Oid successor)
 	slot->sealed = true;
 	slot->successor = successor;
 	slot->seal_xid = xid;
+	slot->seal_committed = false;
+	LWLockRelease(log_mapping_lock);
+}
+
+/* the roll that sealed slot has committed (its commit callback) */
+void
+LogSlotSealCommitted(LogPartSlot *slot)
+{
+	LWLockAcquire(log_mapping_lock, LW_EXCLUSIVE);
+	slot->seal_committed = true;
 	LWLockRelease(log_mapping_lock);
 }
 
@@ -301,6 +312,7 @@ LogSlotUnseal(LogPartSlot *slot)
 	slot->sealed = false;
 	slot->successor = InvalidOid;
 	slot->seal_xid = InvalidTransactionId;
+	slot->seal_committed = false;
 	LWLockRelease(log_mapping_lock);
 }
 
@@ -542,12 +554,23 @@ LogWaiters(LogWaiterInfo **waiters)
 LogOffset
 LogSegmentNextOffset(Relation rel)
 {
-	LogPartSlot *slot = LogSlotFind(RelationGetRelid(rel));
-	LogOffset	next;
+	LogPartKey	key;
+	LogPartSlot *slot;
+	LogOffset	next = InvalidLogOffset;
 	BlockNumber data_end;
 
-	if (slot != NULL && slot->initialized)
-		return (LogOffset) pg_atomic_read_u64(&slot->next_offset);
+	/* read under the mapping lock: the caller may not prevent its freeing */
+	if (log_slots != NULL)
+	{
+		make_key(&key, RelationGetRelid(rel));
+		LWLockAcquire(log_mapping_lock, LW_SHARED);
+		slot = hash_search(log_slots, &key, HASH_FIND, NULL);
+		if (slot != NULL && slot->initialized)
+			next = (LogOffset) pg_atomic_read_u64(&slot->next_offset);
+		LWLockRelease(log_mapping_lock);
+	}
+	if (next != InvalidLogOffset)
+		return next;
 	LogSegmentEnd(rel, &next, &data_end);
 	return next;
 }

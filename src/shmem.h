@@ -45,6 +45,7 @@ typedef struct LogPartSlot
 	bool		sealed;			/* rolled: writers go to successor */
 	Oid			successor;		/* the next segment, once sealed */
 	TransactionId seal_xid;		/* the rolling transaction */
+	bool		seal_committed; /* ... and it has committed */
 } LogPartSlot;
 
 #define LOGEXT_INFLIGHT_MAX		64
@@ -97,6 +98,7 @@ extern ConditionVariable *LogSegmentCV(Oid relid);
 extern void LogSlotSeal(LogPartSlot *slot, Oid successor);
 extern void LogSlotUnseal(LogPartSlot *slot);
 extern bool LogSlotSealed(Oid relid, Oid *successor);
+extern void LogSlotSealCommitted(LogPartSlot *slot);
 extern LogOffset LogSegmentNextOffset(Relation rel);
 
 extern void LogInflightBegin(TransactionId xid);

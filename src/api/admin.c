@@ -73,10 +73,18 @@ log_roll(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("log name and partition must not be null")));
 	PreventCommandIfReadOnly("log_roll()");
-	log = LogCacheLookupText(PG_GETARG_TEXT_PP(0));
+	/* the internal logs are rolled by logext only (compaction) */
+	log = LogCacheCheckUserLog(LogCacheLookupText(PG_GETARG_TEXT_PP(0)));
 	partition = PG_GETARG_INT32(1);
 	LogCacheCheckPartition(log, partition);
 	relid = LogRollPartition(&log, partition, NULL, NULL);
+	if (!OidIsValid(relid))
+	{
+		/* nothing to roll: the active segment has no record yet */
+		LogPartitionInfo *pi = &log->parts[partition];
+
+		PG_RETURN_INT64(pi->segments[pi->nsegments - 1].base_offset);
+	}
 	rel = relation_open(relid, AccessShareLock);
 	base = LogSegmentNextOffset(rel);
 	relation_close(rel, AccessShareLock);

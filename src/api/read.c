@@ -43,6 +43,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -220,6 +221,7 @@ LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
 	Relation	rel;
 	Oid			relid;
+	Oid			successor;
 	ConditionVariable *cv = NULL;
 
 	if (nparts == 0 || wait_ms <= 0 || IsolationUsesXactSnapshot())
@@ -255,7 +257,18 @@ LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
 				break;
 			if (cv != LogSegmentCV(relid))
 				continue;		/* moved to another segment: read again */
-			if (nparts > 1 || RecoveryInProgress())
+
+			/*
+			 * A roll broadcasts at commit before its invalidation is sent: a
+			 * read that stopped at the end of a sealed segment polls until
+			 * the successor is known; one whose cache entry went stale since
+			 * the read (the slot may even be gone) reads again at once.
+			 */
+			AcceptInvalidationMessages();
+			if ((*log)->stale)
+				continue;
+			if (nparts > 1 || RecoveryInProgress() ||
+				LogSlotSealed(relid, &successor))
 				timeout = Min(timeout, STANDBY_POLL_MS);
 			ConditionVariableTimedSleep(cv, timeout, PG_WAIT_EXTENSION);
 		}

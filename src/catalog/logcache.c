@@ -50,6 +50,13 @@
 static HTAB *log_cache = NULL;
 static MemoryContext log_cache_cxt = NULL;
 
+/*
+ * Bumped by every relcache invalidation this backend processes: an entry
+ * filled while one arrived may be older than the invalidation (which could
+ * not mark it, as it was not in the hash yet), so it is installed stale.
+ */
+static uint64 inval_count = 0;
+
 static void
 check_name(const char *name)
 {
@@ -66,6 +73,7 @@ invalidate_segment(Datum arg, Oid relid)
 	HASH_SEQ_STATUS seq;
 	LogCacheEntry *entry;
 
+	inval_count++;
 	hash_seq_init(&seq, log_cache);
 	while ((entry = hash_seq_search(&seq)) != NULL)
 	{
@@ -207,6 +215,7 @@ lookup(const char *name, bool refresh)
 	LogCacheEntry *entry;
 	LogCacheEntry fresh;
 	bool		found;
+	uint64		before;
 
 	check_name(name);
 	if (log_cache == NULL)
@@ -215,7 +224,13 @@ lookup(const char *name, bool refresh)
 	if (entry != NULL && !refresh && !entry->stale)
 		return entry;
 
-	/* fill a local copy first, so that an error leaves no half entry */
+	/*
+	 * Fill a local copy first, so that an error leaves no half entry.  An
+	 * invalidation processed meanwhile (the snapshot is taken during the
+	 * fill) may concern what was read: then the entry is installed stale.
+	 */
+	AcceptInvalidationMessages();
+	before = inval_count;
 	memset(&fresh, 0, sizeof(fresh));
 	strlcpy(fresh.name, name, sizeof(fresh.name));
 	if (!fill_entry(&fresh))
@@ -236,7 +251,7 @@ lookup(const char *name, bool refresh)
 	entry->log_id = fresh.log_id;
 	entry->nparts = fresh.nparts;
 	entry->parts = fresh.parts;
-	entry->stale = false;
+	entry->stale = inval_count != before;
 	return entry;
 }
 
@@ -281,7 +296,10 @@ LogCacheCheckPartition(LogCacheEntry *entry, int partition)
  * Open segment segno (0 = oldest, -1 = active) of a partition.  If it is
  * gone, refresh the cache entry (which *entry then points to) and retry
  * once; errors if the log no longer exists.  Returns NULL if segno is out of
- * range after a refresh.
+ * range after a refresh.  The active segment is the one the entry names
+ * once the lock is granted: taking it processes invalidations, so if the
+ * entry is still current then, no roll of the partition has committed
+ * before (one in progress has sealed the segment's slot).
  */
 Relation
 LogOpenSegment(LogCacheEntry **entry, int partition, int segno,
@@ -299,8 +317,21 @@ LogOpenSegment(LogCacheEntry **entry, int partition, int segno,
 		if (idx < pi->nsegments)
 		{
 			rel = try_relation_open(pi->segments[idx].relid, lockmode);
-			if (rel != NULL)
+			if (rel != NULL && (segno >= 0 || !(*entry)->stale))
 				return rel;
+			if (rel != NULL)
+			{
+				/*
+				 * The lock processed an invalidation: the partition may have
+				 * been rolled over since the entry was read.
+				 */
+				relation_close(rel, lockmode);
+				if (attempt < 100)
+				{
+					*entry = lookup((*entry)->name, true);
+					continue;
+				}
+			}
 		}
 		if (attempt > 0)
 		{

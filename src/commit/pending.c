@@ -286,6 +286,17 @@ LogPendingIsEmpty(void)
 }
 
 /*
+ * Has this transaction appended at all, even if a savepoint rollback took
+ * the records back?  Its locks on the logs stay until it ends (refuses
+ * PREPARE, which would keep them in the prepared transaction).
+ */
+bool
+LogPendingHasTargets(void)
+{
+	return pending != NULL && pending->ntargets > 0;
+}
+
+/*
  * Count the records per target (targets whose records were all rolled back
  * get 0) and return the target array.  With a single target the count is
  * not needed (-1: some) and the stream is not read.

@@ -144,44 +144,37 @@ write_target(int t, LogPendingTarget *target, Relation rel,
 static Relation
 open_target(LogPendingTarget *t)
 {
-	bool		refresh = false;
+	LogCacheEntry *log;
+	Relation	rel;
 
 	LogLockLog(t->log_id, AccessShareLock);
-	for (int attempt = 0;; attempt++)
+	log = LogCacheLookup(t->log_name);
+	if (log->log_id == t->log_id && t->partition < log->nparts)
 	{
-		LogCacheEntry *log = refresh ? LogCacheRefresh(t->log_name) :
-		LogCacheLookup(t->log_name);
-		LogPartitionInfo *pi;
-		Relation	rel;
-
-		if (log->log_id != t->log_id || t->partition >= log->nparts)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("log \"%s\" was dropped before the appending transaction committed",
-							t->log_name)));
-		pi = &log->parts[t->partition];
-		t->relid = pi->segments[pi->nsegments - 1].relid;
-		rel = try_relation_open(t->relid, RowExclusiveLock);
-		if (rel != NULL)
+		rel = LogOpenSegment(&log, t->partition, -1, RowExclusiveLock);
+		if (log->log_id == t->log_id)
 		{
-			if (!log->stale)
-				return rel;
-			relation_close(rel, RowExclusiveLock);
+			t->relid = RelationGetRelid(rel);
+			return rel;
 		}
-		refresh = true;
-		if (attempt >= 1000)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("log \"%s\" keeps changing concurrently", t->log_name)));
-		CHECK_FOR_INTERRUPTS();
+		relation_close(rel, RowExclusiveLock);
 	}
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("log \"%s\" was dropped before the appending transaction committed",
+					t->log_name)));
+	return NULL;				/* keep the compiler quiet */
 }
 
 /*
  * The segment was rolled over: wait for the rolling transaction to end (its
- * lock on the successor) and continue there, or stay if the roll aborted.
- * log_roll() refuses to run inside a transaction block, so the wait is
- * short; still, records already written to other partitions of this
+ * lock on the successor), then continue in the partition's active segment
+ * as open_target finds it, which is the successor if the roll committed (or
+ * a later one, if it was rolled again meanwhile), or the old segment if the
+ * roll aborted.  The successor named by the slot is only waited for, never
+ * trusted: by the time the lock is granted it may be sealed too, and its
+ * slot freed.  log_roll() refuses to run inside a transaction block, so the
+ * wait is short; still, records already written to other partitions of this
  * transaction wait with it.
  */
 static void
@@ -192,16 +185,8 @@ follow_roll(LogPendingTarget *t, Relation *rel, LogPartSlot **slot,
 
 	CHECK_FOR_INTERRUPTS();
 	LockRelationOid(successor, RowExclusiveLock);
-	next = try_relation_open(successor, NoLock);
-	if (next == NULL)
-	{
-		UnlockRelationOid(successor, RowExclusiveLock);
-		if (!(*slot)->sealed)
-			return;				/* the roll aborted: stay */
-		/* the successor is gone too (dropped since): use the active one */
-		t->relid = InvalidOid;
-		next = open_target(t);
-	}
+	UnlockRelationOid(successor, RowExclusiveLock);
+	next = open_target(t);
 	relation_close(*rel, NoLock);
 	*rel = next;
 	*slot = LogSlotGet(RelationGetRelid(next));
@@ -334,7 +319,7 @@ log_xact_callback(XactEvent event, void *arg)
 			LogOffsetsPreCommit();
 			break;
 		case XACT_EVENT_PRE_PREPARE:
-			if (!LogPendingIsEmpty() || LogOffsetsPending() || LogRollPending())
+			if (LogPendingHasTargets() || LogOffsetsPending() || LogRollPending())
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("cannot prepare a transaction that appended to a log"),

@@ -51,7 +51,9 @@
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "am/handler.h"
@@ -175,8 +177,10 @@ write_seed(Relation rel, LogPartSlot *slot, StringInfo buf, int n)
 
 /*
  * Roll a partition over to a new segment; returns its relation.  If the
- * active segment holds no record yet, there is nothing to roll: returns the
- * active segment itself.  With a seed function, the switch happens at a
+ * active segment holds no record yet, there is nothing to roll: returns
+ * InvalidOid (a seeded roll then has nothing to carry over either: the
+ * previous seeded roll left no live key, and nothing was committed since).
+ * With a seed function, the switch happens at a
  * moment when no write to the old segment is in flight, since the seed must
  * reflect every record of the old segment (retried for up to about two
  * seconds, then an error).
@@ -218,12 +222,11 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 	old_rel = LogOpenSegment(log, partition, -1, RowExclusiveLock);
 	old_relid = RelationGetRelid(old_rel);
 	pi = &(*log)->parts[partition];
-	if (pi->segments[pi->nsegments - 1].relid != old_relid ||
-		LogSegmentNextOffset(old_rel) == pi->segments[pi->nsegments - 1].base_offset)
+	if (LogSegmentNextOffset(old_rel) == pi->segments[pi->nsegments - 1].base_offset)
 	{
 		/* empty (records only ever get added, so it is safe to skip) */
 		relation_close(old_rel, NoLock);
-		return old_relid;
+		return InvalidOid;
 	}
 	old_slot = LogSlotGet(old_relid);
 
@@ -354,6 +357,8 @@ LogRollEndXact(bool committed)
 
 		if (!committed)
 			undo_roll(r);
+		else if (r->old_slot != NULL)
+			LogSlotSealCommitted(r->old_slot);
 		ConditionVariableBroadcast(LogSegmentCV(r->old_relid));
 	}
 	rolled = NIL;
@@ -421,6 +426,7 @@ LogDropSegment(Oid relid)
 	ObjectAddress obj;
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1];
+	SPIPlanPtr	plan;
 
 	if (rel == NULL)
 		ereport(ERROR,
@@ -432,13 +438,26 @@ LogDropSegment(Oid relid)
 				 errmsg("\"%s\" is not a log segment", RelationGetRelationName(rel))));
 	relation_close(rel, NoLock);
 
+	/*
+	 * The catalog row, found with the latest snapshot: a REPEATABLE READ
+	 * log_drop() must also delete the row of a segment added by a roll that
+	 * committed while it waited for the log lock.
+	 */
 	args[0] = ObjectIdGetDatum(relid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("DELETE FROM logext.segments s "
-							  "WHERE s.relid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
-							  1, argtypes, args, NULL, false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "could not delete the catalog row of segment %u", relid);
+	plan = SPI_prepare("DELETE FROM logext.segments s "
+					   "WHERE s.relid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+					   1, argtypes);
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(),
+							 InvalidSnapshot, false, false, 0) != SPI_OK_DELETE ||
+		SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("log segment \"%s\" has no row in logext.segments",
+						get_rel_name(relid))));
+	SPI_freeplan(plan);
 	SPI_finish();
 
 	{
