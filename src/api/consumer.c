@@ -9,6 +9,10 @@
  * so a transaction that reads a batch with log_read_group(), writes its
  * results (tables, or log_append to another log) and calls log_commit()
  * either commits all of it or none: exactly-once consume-transform-produce.
+ * log_reset_offsets(..., 'latest') moves a group to the last stable offset
+ * (before any commit still in flight), so it never skips a record that is
+ * about to become visible.  Room for a committed offset in shared memory is
+ * reserved by the call that commits it, so a full table fails that call.
  *
  * Copyright (c) 2026, logext developers
  *
@@ -24,6 +28,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -74,15 +79,55 @@ partition_arg(FunctionCallInfo fcinfo, int argno, LogCacheEntry *log)
 	return partition;
 }
 
-/* first offset still in the partition, and the next one to be written */
+/*
+ * First offset still in the partition, the next one to be written and, if
+ * stable is not NULL, the last stable offset: the first offset of the
+ * oldest write still in flight (written at pre-commit, its transaction not
+ * yet ended), or the next offset if there is none.  Readers stop at the
+ * last stable offset, so a position set past it would skip a record that
+ * is about to commit.
+ *
+ * The next offset and the in-flight writes of the active segment are read
+ * together under its partition lock (shared), because a writer advances
+ * the one and notes the other under that lock (exclusively).  Writes still
+ * in flight in older segments (the partition was rolled meanwhile) were
+ * noted before the roll sealed them, so they are found without their locks.
+ * No error is raised while the lock is held except by reading a damaged
+ * segment end from disk, where abort releases it.
+ */
 static void
 partition_bounds(LogCacheEntry **log, int32 partition, LogOffset *first,
-				 LogOffset *next)
+				 LogOffset *next, LogOffset *stable)
 {
 	Relation	rel = LogOpenSegment(log, partition, -1, AccessShareLock);
+	LogPartitionInfo *pi = &(*log)->parts[partition];
+	LogPartSlot *slot;
+	LogOffset	inflight;
+	int			pid;
+	TimestampTz since;
 
-	*first = (*log)->parts[partition].segments[0].base_offset;
+	*first = pi->segments[0].base_offset;
+	if (stable == NULL)
+	{
+		*next = LogSegmentNextOffset(rel);
+		relation_close(rel, AccessShareLock);
+		return;
+	}
+
+	slot = LogSlotGet(RelationGetRelid(rel));
+	LWLockAcquire(&slot->lock, LW_SHARED);
 	*next = LogSegmentNextOffset(rel);
+	*stable = *next;
+	if (LogInflightOldest(slot, &inflight, &pid, &since))
+		*stable = Min(*stable, inflight);
+	LWLockRelease(&slot->lock);
+	for (int s = 0; s < pi->nsegments - 1; s++)
+	{
+		LogPartSlot *old = LogSlotFind(pi->segments[s].relid);
+
+		if (old != NULL && LogInflightOldest(old, &inflight, &pid, &since))
+			*stable = Min(*stable, inflight);
+	}
 	relation_close(rel, AccessShareLock);
 }
 
@@ -94,7 +139,7 @@ group_position(const char *group, LogCacheEntry **log, int32 partition)
 	LogOffset	first;
 	LogOffset	next;
 
-	partition_bounds(log, partition, &first, &next);
+	partition_bounds(log, partition, &first, &next, NULL);
 	if (LogOffsetsGet(group, (*log)->log_id, partition, &committed))
 		return Max(committed, first);
 	return first;
@@ -116,7 +161,7 @@ commit_offset(const char *group, LogCacheEntry *log, int32 partition,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("offset " INT64_FORMAT " is negative", next_offset)));
 	LogOffsetsLockKey(group, log->log_id, partition);
-	partition_bounds(&log, partition, &first, &end);
+	partition_bounds(&log, partition, &first, &end, NULL);
 	if (next_offset > end)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -181,14 +226,16 @@ log_reset_offsets(PG_FUNCTION_ARGS)
 	{
 		LogOffset	first;
 		LogOffset	end;
+		LogOffset	stable;
 		LogOffset	target;
 		char	   *endp;
 
-		partition_bounds(&log, p, &first, &end);
+		/* "latest": the last stable offset, not past a commit in flight */
+		partition_bounds(&log, p, &first, &end, &stable);
 		if (strcmp(to, "earliest") == 0)
 			target = first;
 		else if (strcmp(to, "latest") == 0)
-			target = end;
+			target = stable;
 		else
 		{
 			errno = 0;

@@ -19,6 +19,14 @@
  * log_read_group()/log_commit() take the (group, log, partition) key lock
  * (consumer/offsets.c) until their transaction ends.
  *
+ * The member table is shared by all databases, so one database and one
+ * role may each hold at most logext.group_quota percent of it (a join
+ * beyond that fails with a clear error, nobody else's).  Slots are freed
+ * by log_leave() and log_delete_group(), when their member expires (the
+ * maintenance worker, or a join that needs the slot), and when the session
+ * that last joined or heart-beat the member exits; a dropped database has
+ * no sessions left, so its members go too.
+ *
  * Copyright (c) 2026, logext developers
  *
  * src/consumer/group.c
@@ -27,6 +35,7 @@
  */
 #include "postgres.h"
 
+#include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
@@ -42,6 +51,7 @@ typedef struct MemberSlot
 {
 	bool		in_use;
 	Oid			dbid;
+	Oid			roleid;			/* role that joined it */
 	LogMemberInfo info;
 } MemberSlot;
 
@@ -61,6 +71,7 @@ typedef struct MyMembership
 } MyMembership;
 
 static List *my_memberships = NIL;	/* in TopMemoryContext */
+static bool exit_cleanup_registered = false;
 
 void
 LogGroupShmemRequest(void)
@@ -146,11 +157,53 @@ remember(const char *group, const char *member, bool add)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * At session exit: members this session joined or last heart-beat leave
+ * (an ERROR in the middle of a members lock section is impossible, but if
+ * the lock is somehow still held, leave the table alone).
+ */
+static void
+members_exit_cleanup(int code, Datum arg)
+{
+	if (members == NULL || LWLockHeldByMe(members_lock))
+		return;
+	LWLockAcquire(members_lock, LW_EXCLUSIVE);
+	for (int i = 0; i < MAX_MEMBERS; i++)
+	{
+		MemberSlot *m = &members->slots[i];
+
+		if (m->in_use && m->dbid == MyDatabaseId && m->info.pid == MyProcPid)
+			m->in_use = false;
+	}
+	LWLockRelease(members_lock);
+}
+
+static void
+register_exit_cleanup(void)
+{
+	if (!exit_cleanup_registered)
+	{
+		before_shmem_exit(members_exit_cleanup, (Datum) 0);
+		exit_cleanup_registered = true;
+	}
+}
+
+typedef enum MemberJoinResult
+{
+	MEMBER_JOIN_OK,
+	MEMBER_TABLE_FULL,
+	MEMBER_DB_QUOTA,
+	MEMBER_ROLE_QUOTA
+} MemberJoinResult;
+
 void
 LogGroupJoin(const char *group, const char *member, int timeout_ms)
 {
 	MemberSlot *m;
 	TimestampTz now = GetCurrentTimestamp();
+	Oid			role = GetUserId();
+	int			quota = LogGroupQuota(MAX_MEMBERS);
+	MemberJoinResult r = MEMBER_JOIN_OK;
 
 	LogextRequirePreload();
 	LogCheckGroupName(group);
@@ -160,32 +213,89 @@ LogGroupJoin(const char *group, const char *member, int timeout_ms)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("session timeout must be between 100 ms and 1 hour, not %d ms",
 						timeout_ms)));
+	register_exit_cleanup();
 
 	LWLockAcquire(members_lock, LW_EXCLUSIVE);
 	m = find_member(group, member);
-	for (int i = 0; m == NULL && i < MAX_MEMBERS; i++)
-		if (!members->slots[i].in_use)
+	if (m == NULL)
+	{
+		MemberSlot *free_slot = NULL;
+		int			in_db = 0;
+		int			of_role = 0;
+
+		/* a free slot, or one whose member expired; count live members */
+		for (int i = 0; i < MAX_MEMBERS; i++)
 		{
-			m = &members->slots[i];
+			MemberSlot *s = &members->slots[i];
+
+			if (!s->in_use || expired(s, now))
+			{
+				if (free_slot == NULL)
+					free_slot = s;
+				continue;
+			}
+			if (s->dbid == MyDatabaseId)
+				in_db++;
+			if (s->roleid == role)
+				of_role++;
+		}
+		if (free_slot == NULL)
+			r = MEMBER_TABLE_FULL;
+		else if (in_db >= quota)
+			r = MEMBER_DB_QUOTA;
+		else if (of_role >= quota)
+			r = MEMBER_ROLE_QUOTA;
+		else
+		{
+			m = free_slot;
 			memset(m, 0, sizeof(MemberSlot));
 			m->in_use = true;
 			m->dbid = MyDatabaseId;
+			m->roleid = role;
 			strlcpy(m->info.group, group, sizeof(m->info.group));
 			strlcpy(m->info.member, member, sizeof(m->info.member));
 			m->info.joined_at = now;
 		}
-	if (m == NULL)
-	{
-		LWLockRelease(members_lock);
-		ereport(ERROR,
-				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("too many consumer group members"),
-				 errdetail("At most %d members can be joined at once.", MAX_MEMBERS)));
 	}
-	m->info.pid = MyProcPid;
-	m->info.last_heartbeat = now;
-	m->info.session_timeout_ms = timeout_ms;
+	if (m != NULL)
+	{
+		m->info.pid = MyProcPid;
+		m->info.last_heartbeat = now;
+		m->info.session_timeout_ms = timeout_ms;
+	}
 	LWLockRelease(members_lock);
+
+	switch (r)
+	{
+		case MEMBER_JOIN_OK:
+			break;
+		case MEMBER_TABLE_FULL:
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("too many consumer group members"),
+					 errdetail("At most %d members can be joined at once, over all databases.",
+							   MAX_MEMBERS),
+					 errhint("Members leave with logext.log_leave(), when their session ends or when their session timeout expires.")));
+			break;
+		case MEMBER_DB_QUOTA:
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("too many consumer group members in database \"%s\"",
+							get_database_name(MyDatabaseId)),
+					 errdetail("One database may have at most %d of the %d members (logext.group_quota is %d%%).",
+							   quota, MAX_MEMBERS, logext_group_quota),
+					 errhint("Members leave with logext.log_leave(), when their session ends or when their session timeout expires.")));
+			break;
+		case MEMBER_ROLE_QUOTA:
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("too many consumer group members joined by role \"%s\"",
+							GetUserNameFromId(role, false)),
+					 errdetail("One role may have at most %d of the %d members (logext.group_quota is %d%%).",
+							   quota, MAX_MEMBERS, logext_group_quota),
+					 errhint("Members leave with logext.log_leave(), when their session ends or when their session timeout expires.")));
+			break;
+	}
 	remember(group, member, true);
 }
 
@@ -198,6 +308,7 @@ LogGroupHeartbeat(const char *group, const char *member)
 	bool		ok = false;
 
 	LogextRequirePreload();
+	register_exit_cleanup();
 	LWLockAcquire(members_lock, LW_EXCLUSIVE);
 	m = find_member(group, member);
 	if (m != NULL && !expired(m, now))

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * offsets.h
- *	  Committed consumer-group offsets.
+ *	  Committed consumer-group offsets, and the quota shared by the
+ *	  consumer group tables in shared memory.
  *
  * src/consumer/offsets.h
  *
@@ -25,8 +26,13 @@ typedef struct LogGroupOffset
 	LogOffset	next_offset;
 } LogGroupOffset;
 
+/* logext.group_quota: percent of a shared group table per database/role */
+extern int	logext_group_quota;
+
 extern void LogOffsetsShmemRequest(void);
 extern void LogOffsetsShmemStartup(void);
+extern void LogOffsetsDefineGucs(void);
+extern int	LogGroupQuota(int capacity);
 
 extern void LogCheckGroupName(const char *group);
 extern void LogOffsetsLockKey(const char *group, int32 log_id, int32 partition);
