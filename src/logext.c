@@ -144,6 +144,7 @@ _PG_init(void)
 							8192, 64, INT_MAX / 1024,
 							PGC_SIGHUP, GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	LogOffsetsDefineGucs();
 	MarkGUCPrefixReserved("logext");
 
 	logext_preloaded = true;

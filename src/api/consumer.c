@@ -99,7 +99,13 @@ static void
 partition_bounds(LogCacheEntry **log, int32 partition, LogOffset *first,
 				 LogOffset *next, LogOffset *stable)
 {
-	Relation	rel = LogOpenSegment(log, partition, -1, AccessShareLock);
+	/*
+	 * For the stable offset the slot is used under its lock, so the segment
+	 * is opened in a mode that keeps shmem.c from freeing its slot (a roll
+	 * may seal it meanwhile): RowExclusiveLock, as a writer would.
+	 */
+	LOCKMODE	mode = stable ? RowExclusiveLock : AccessShareLock;
+	Relation	rel = LogOpenSegment(log, partition, -1, mode);
 	LogPartitionInfo *pi = &(*log)->parts[partition];
 	LogPartSlot *slot;
 	LogOffset	inflight;
@@ -110,7 +116,7 @@ partition_bounds(LogCacheEntry **log, int32 partition, LogOffset *first,
 	if (stable == NULL)
 	{
 		*next = LogSegmentNextOffset(rel);
-		relation_close(rel, AccessShareLock);
+		relation_close(rel, mode);
 		return;
 	}
 
@@ -128,7 +134,7 @@ partition_bounds(LogCacheEntry **log, int32 partition, LogOffset *first,
 		if (old != NULL && LogInflightOldest(old, &inflight, &pid, &since))
 			*stable = Min(*stable, inflight);
 	}
-	relation_close(rel, AccessShareLock);
+	relation_close(rel, mode);
 }
 
 /* where a group reads a partition from: its committed offset or earliest */

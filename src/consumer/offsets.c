@@ -1478,7 +1478,13 @@ LogOffsetsCompact(bool force)
 		bytes <= (int64) logext_offsets_compaction_threshold_kb * 1024 + 2 * (int64) nkeys * 64)
 		return -1;
 
-	LogRollPartition(&log, 0, seed_offsets, &seed);
+	if (!OidIsValid(LogRollPartition(&log, 0, seed_offsets, &seed)))
+	{
+		/* nothing was rolled, so nothing may be dropped */
+		if (seed.dropped_logs)
+			pfree(seed.dropped_logs);
+		return 0;
+	}
 
 	/* keys deleted for good need no cache entry either */
 	LWLockAcquire(offsets_lock, LW_EXCLUSIVE);
