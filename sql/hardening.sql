@@ -67,15 +67,6 @@ SELECT log_name, partition, first_offset, next_offset, record_count
 SELECT pg_temp.sqlstate($$SELECT logext.log_roll('hd.none', 0)$$);
 SELECT pg_temp.sqlstate($$SELECT logext.log_roll('__consumer_offsets', 0)$$);
 
--- a transaction that appended keeps its lock on the log even when a
--- savepoint rollback took the records back: it cannot be prepared (the
--- prepared transaction would hold the lock and block log_drop)
-BEGIN;
-SAVEPOINT a;
-SELECT logext.log_append('hd.roll', 'gone'::text);
-ROLLBACK TO SAVEPOINT a;
-PREPARE TRANSACTION 'hd_prepared';
-SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'hd_prepared';
 
 -- a record must fit in one row of log_read(): key, headers and value
 -- together are at most 1 GB - 1 MB (a value of ~1 GB used to be accepted

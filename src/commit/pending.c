@@ -285,16 +285,6 @@ LogPendingIsEmpty(void)
 	return pending == NULL || pending->length == 0;
 }
 
-/*
- * Has this transaction appended at all, even if a savepoint rollback took
- * the records back?  Its locks on the logs stay until it ends (refuses
- * PREPARE, which would keep them in the prepared transaction).
- */
-bool
-LogPendingHasTargets(void)
-{
-	return pending != NULL && pending->ntargets > 0;
-}
 
 /*
  * Count the records per target (targets whose records were all rolled back

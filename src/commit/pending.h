@@ -31,7 +31,6 @@ extern void LogPendingAppend(LogCacheEntry *log, int partition,
 							 Jsonb *headers,
 							 const char *value, uint32 value_len);
 extern bool LogPendingIsEmpty(void);
-extern bool LogPendingHasTargets(void);
 extern int	LogPendingCount(LogPendingTarget **targets);
 
 extern void LogPendingScanBegin(void);

@@ -319,7 +319,7 @@ log_xact_callback(XactEvent event, void *arg)
 			LogOffsetsPreCommit();
 			break;
 		case XACT_EVENT_PRE_PREPARE:
-			if (LogPendingHasTargets() || LogOffsetsPending() || LogRollPending())
+			if (!LogPendingIsEmpty() || LogOffsetsPending() || LogRollPending())
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("cannot prepare a transaction that appended to a log"),
