@@ -22,6 +22,7 @@ OBJS = \
 	src/commit/pending.o \
 	src/commit/precommit.o \
 	src/catalog/logcache.o \
+	src/catalog/logacl.o \
 	src/catalog/segdef.o \
 	src/hooks/guard.o \
 	src/api/append.o \

@@ -43,7 +43,7 @@ SELECT t.name_shown, pg_temp.sqlstate(format('SELECT logext.log_create(%L, 1)', 
                (12, 'seg_1_0_0"', 'seg_1_0_0"'),
                (13, '%s%s%I', '%s%s%I'),
                (14, 'a*', 'a*'),
-               (15, repeat('n', 201), '201 chars'),
+               (15, repeat('n', 64), '64 chars'),
                (16, repeat('n', 100000), '100000 chars'),
                (17, repeat('ä', 100), '100 x ä')) AS t(i, name, name_shown)
  ORDER BY t.i;
@@ -61,9 +61,9 @@ SELECT t.p, pg_temp.sqlstate(format('SELECT logext.log_create(%L, %s)', 'err.p' 
  ORDER BY t.i;
 SELECT count(*) FROM logext.logs WHERE log_name NOT LIKE '\_\_%';  -- user logs (not logext's own)
 
--- the edges that are valid: 1 character, 200 characters, every allowed character
+-- the edges that are valid: 1 character, 63 characters, every allowed character
 SELECT logext.log_create('x');
-SELECT logext.log_create(repeat('n', 200));
+SELECT logext.log_create(repeat('n', 63));
 SELECT logext.log_create('AZaz09._-');
 SELECT logext.log_create('.');
 SELECT logext.log_create('-');
@@ -96,7 +96,7 @@ SELECT logext.log_drop('_x');
 -- duplicates
 SELECT pg_temp.sqlstate($$SELECT logext.log_create('x')$$);
 SELECT pg_temp.sqlstate($$SELECT logext.log_create('x', 5)$$);
-SELECT pg_temp.sqlstate(format('SELECT logext.log_create(%L)', repeat('n', 200)));
+SELECT pg_temp.sqlstate(format('SELECT logext.log_create(%L)', repeat('n', 63)));
 SELECT pg_temp.sqlstate($$SELECT logext.log_create('Err.Case')$$);
 -- the duplicate attempt changed nothing
 SELECT log_name, partitions FROM logext.logs WHERE log_name = 'x';
@@ -111,7 +111,7 @@ SELECT pg_temp.sqlstate($$SELECT logext.log_drop(NULL)$$);
 SELECT pg_temp.sqlstate($$SELECT logext.log_drop('ERR.CASE')$$);
 SELECT logext.log_drop('Err.Case');
 SELECT pg_temp.sqlstate($$SELECT logext.log_drop('Err.Case')$$);  -- already dropped
-SELECT logext.log_drop(repeat('n', 200));
+SELECT logext.log_drop(repeat('n', 63));
 SELECT logext.log_drop('AZaz09._-');
 SELECT logext.log_drop('.');
 SELECT logext.log_drop('-');

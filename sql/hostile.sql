@@ -61,6 +61,7 @@ CREATE SCHEMA mallory AUTHORIZATION regress_logext_mallory;
 
 SELECT logext.log_create('hostile.l', 2);
 SELECT logext.log_create('hostile.m', 2);  -- for mallory
+GRANT SELECT, INSERT ON logext_logs."hostile.m" TO regress_logext_mallory;
 SELECT logext.log_append('hostile.l', 'h' || g, partition => g % 2) FROM generate_series(0, 3) g;
 
 --

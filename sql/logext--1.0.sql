@@ -63,6 +63,17 @@ CREATE ACCESS METHOD log TYPE TABLE HANDLER logext.log_tableam_handler;
 COMMENT ON ACCESS METHOD log IS 'append-only log segments (logext)';
 
 --
+-- Privileges: every log has a view logext_logs."<log name>", owned by the
+-- role that created the log; its privileges are the log's (SELECT: read,
+-- INSERT: append, owner: drop, roll).  Creating a log needs CREATE on this
+-- schema.  The schema must be new: objects someone else put there would
+-- stand for logs.
+--
+CREATE SCHEMA logext_logs;
+COMMENT ON SCHEMA logext_logs IS 'one view per log; GRANT on it to let others read (SELECT) or append (INSERT)';
+GRANT USAGE ON SCHEMA logext_logs TO PUBLIC;
+
+--
 -- Catalog.  Rarely changing metadata lives in ordinary heap tables; record
 -- data never does.
 --
@@ -131,10 +142,10 @@ BEGIN
         RAISE EXCEPTION 'log name must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF log_name !~ '^[A-Za-z0-9._-]{1,200}$' THEN
+    IF log_name !~ '^[A-Za-z0-9._-]{1,63}$' THEN
         RAISE EXCEPTION 'invalid log name "%"', log_name
             USING ERRCODE = 'invalid_name',
-                  DETAIL = 'A log name is 1 to 200 characters from A-Z, a-z, 0-9, ".", "_" and "-".',
+                  DETAIL = 'A log name is 1 to 63 characters from A-Z, a-z, 0-9, ".", "_" and "-" (it names the log''s view).',
                   HINT = 'Choose a name like a Kafka topic name, for example "orders.v1".';
     END IF;
     IF log_name IN ('.', '..') THEN
@@ -190,21 +201,12 @@ REVOKE ALL ON FUNCTION logext._log_create(text, integer, integer) FROM PUBLIC;
 
 CREATE FUNCTION logext.log_create(log_name text, partitions integer DEFAULT 1)
 RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF log_name LIKE '\_\_%' THEN
-        RAISE EXCEPTION 'log name "%" is reserved', log_name
-            USING ERRCODE = 'reserved_name',
-                  DETAIL = 'Names starting with "__" are used by logext itself.';
-    END IF;
-    PERFORM logext._log_create(log_name, partitions, NULL::integer);
-END;
-$$;
+AS 'MODULE_PATHNAME', 'logext_log_create'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION logext.log_create(text, integer) IS 'create a log with the given number of partitions';
 
-CREATE FUNCTION logext.log_drop(log_name text)
+CREATE FUNCTION logext._log_drop(log_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -220,7 +222,7 @@ BEGIN
         RAISE EXCEPTION 'log "%" is internal to logext and cannot be dropped', log_name
             USING ERRCODE = 'reserved_name';
     END IF;
-    SELECT l.log_id INTO v_id FROM logext.logs l WHERE l.log_name = log_drop.log_name;
+    SELECT l.log_id INTO v_id FROM logext.logs l WHERE l.log_name = _log_drop.log_name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'log "%" does not exist', log_name
             USING ERRCODE = 'undefined_object';
@@ -231,6 +233,13 @@ BEGIN
     DELETE FROM logext.logs l WHERE l.log_id = v_id;
 END;
 $$;
+REVOKE ALL ON FUNCTION logext._log_drop(text) FROM PUBLIC;
+
+CREATE FUNCTION logext.log_drop(log_name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'logext_log_drop'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION logext.log_drop(text) IS 'drop a log and all its records';
 
 CREATE FUNCTION logext.log_roll(log_name text, partition integer)
@@ -238,8 +247,7 @@ RETURNS bigint
 AS 'MODULE_PATHNAME', 'log_roll'
 LANGUAGE C VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION logext.log_roll(text, integer) IS 'start a new segment for a partition; returns its base offset';
-REVOKE ALL ON FUNCTION logext.log_roll(text, integer) FROM PUBLIC;
+COMMENT ON FUNCTION logext.log_roll(text, integer) IS 'start a new segment for a partition; returns its base offset (owner of the log only)';
 
 --
 -- Appending.  Records are buffered by the transaction and get their offsets
@@ -297,6 +305,14 @@ RETURNS TABLE (partition integer, log_offset bigint, appended_at timestamptz,
 AS 'MODULE_PATHNAME', 'log_read'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 1000;
 COMMENT ON FUNCTION logext.log_read(text, integer, bigint, integer, integer) IS 'records of a partition in offset order from an offset, stopping before the first not yet committed; waits up to wait_ms for one';
+
+CREATE FUNCTION logext.log_records(log_name text)
+RETURNS TABLE (partition integer, log_offset bigint, appended_at timestamptz,
+               key text, value bytea, headers jsonb)
+AS 'MODULE_PATHNAME', 'log_records'
+LANGUAGE C STABLE STRICT PARALLEL RESTRICTED ROWS 1000
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION logext.log_records(text) IS 'every readable record of a log, partition by partition in offset order (what its view in logext_logs shows)';
 
 --
 -- Routing

@@ -26,13 +26,16 @@
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "am/handler.h"
 #include "am/segment.h"
 #include "am/writer.h"
+#include "catalog/logacl.h"
 #include "catalog/logcache.h"
 #include "partition/roll.h"
 #include "shmem.h"
@@ -58,13 +61,26 @@ logext_segment_init(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-PG_FUNCTION_INFO_V1(log_roll);
-Datum
-log_roll(PG_FUNCTION_ARGS)
+typedef struct RollArgs
 {
 	LogCacheEntry *log;
 	int32		partition;
 	Oid			relid;
+} RollArgs;
+
+static void
+roll_as_owner(void *arg)
+{
+	RollArgs   *a = (RollArgs *) arg;
+
+	a->relid = LogRollPartition(&a->log, a->partition, NULL, NULL);
+}
+
+PG_FUNCTION_INFO_V1(log_roll);
+Datum
+log_roll(PG_FUNCTION_ARGS)
+{
+	RollArgs	a;
 	Relation	rel;
 	LogOffset	base;
 
@@ -74,21 +90,156 @@ log_roll(PG_FUNCTION_ARGS)
 				 errmsg("log name and partition must not be null")));
 	PreventCommandIfReadOnly("log_roll()");
 	/* the internal logs are rolled by logext only (compaction) */
-	log = LogCacheCheckUserLog(LogCacheLookupText(PG_GETARG_TEXT_PP(0)));
-	partition = PG_GETARG_INT32(1);
-	LogCacheCheckPartition(log, partition);
-	relid = LogRollPartition(&log, partition, NULL, NULL);
-	if (!OidIsValid(relid))
+	a.log = LogCacheCheckUserLog(LogCacheLookupText(PG_GETARG_TEXT_PP(0)));
+	a.partition = PG_GETARG_INT32(1);
+	LogCacheCheckPartition(a.log, a.partition);
+	LogCheckOwner(a.log->name);
+	LogRunAsOwner(roll_as_owner, &a);
+	if (!OidIsValid(a.relid))
 	{
 		/* nothing to roll: the active segment has no record yet */
-		LogPartitionInfo *pi = &log->parts[partition];
+		LogPartitionInfo *pi = &a.log->parts[a.partition];
 
 		PG_RETURN_INT64(pi->segments[pi->nsegments - 1].base_offset);
 	}
-	rel = relation_open(relid, AccessShareLock);
+	rel = relation_open(a.relid, AccessShareLock);
 	base = LogSegmentNextOffset(rel);
 	relation_close(rel, AccessShareLock);
 	PG_RETURN_INT64(base);
+}
+
+/* run a statement through SPI (connected), as part of log_create/log_drop */
+static void
+run_sql(const char *sql, int expected)
+{
+	int			ret = SPI_execute(sql, false, 0);
+
+	if (ret != expected)
+		elog(ERROR, "logext: \"%s\" failed: %s", sql, SPI_result_code_string(ret));
+}
+
+typedef struct CreateArgs
+{
+	const char *name;
+	Datum		partitions;
+	bool		partitions_null;
+	Oid			caller;
+} CreateArgs;
+
+/*
+ * The part of log_create() that runs as the extension's owner: the catalog
+ * rows and segments (logext._log_create), then the view that stands for
+ * the log, owned by the caller.  A view of that name left by a restore of
+ * a dump (where it keeps its owner and privileges) is taken over if the
+ * caller owns it.
+ */
+static void
+create_as_owner(void *arg)
+{
+	CreateArgs *a = (CreateArgs *) arg;
+	Oid			argtypes[2] = {TEXTOID, INT4OID};
+	Datum		args[2];
+	char		nulls[2] = {' ', a->partitions_null ? 'n' : ' '};
+	char	   *qualname = quote_qualified_identifier(LOGEXT_VIEW_SCHEMA, a->name);
+	Oid			view;
+
+	args[0] = CStringGetTextDatum(a->name);
+	args[1] = a->partitions;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT logext._log_create($1, $2, NULL::pg_catalog.int4)",
+							  2, argtypes, args, nulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "logext: could not create log \"%s\"", a->name);
+
+	view = LogViewRelid(a->name);
+	if (OidIsValid(view))
+	{
+		if (get_rel_relkind(view) != RELKIND_VIEW ||
+			!pg_class_ownercheck(view, a->caller))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("relation %s already exists", qualname),
+					 errdetail("The view that stands for log \"%s\" would have that name.",
+							   a->name)));
+	}
+	else
+	{
+		run_sql(psprintf("CREATE VIEW %s AS SELECT * FROM logext.log_records(%s)",
+						 qualname, quote_literal_cstr(a->name)),
+				SPI_OK_UTILITY);
+		run_sql(psprintf("COMMENT ON VIEW %s IS %s", qualname,
+						 quote_literal_cstr(psprintf("log \"%s\": its privileges are the log's (SELECT to read, INSERT to append)",
+													 a->name))),
+				SPI_OK_UTILITY);
+		run_sql(psprintf("ALTER VIEW %s OWNER TO %s", qualname,
+						 quote_identifier(GetUserNameFromId(a->caller, false))),
+				SPI_OK_UTILITY);
+	}
+	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(logext_log_create);
+Datum
+logext_log_create(PG_FUNCTION_ARGS)
+{
+	CreateArgs	a;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("log name must not be null")));
+	a.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (strncmp(a.name, "__", 2) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_RESERVED_NAME),
+				 errmsg("log name \"%s\" is reserved", a.name),
+				 errdetail("Names starting with \"__\" are used by logext itself.")));
+	a.partitions = PG_GETARG_DATUM(1);
+	a.partitions_null = PG_ARGISNULL(1);
+	a.caller = GetUserId();
+	LogCheckCreate(a.name);
+	LogRunAsOwner(create_as_owner, &a);
+	PG_RETURN_VOID();
+}
+
+static void
+drop_as_owner(void *arg)
+{
+	const char *name = (const char *) arg;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+
+	args[0] = CStringGetTextDatum(name);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT logext._log_drop($1)", 1, argtypes, args,
+							  NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "logext: could not drop log \"%s\"", name);
+	run_sql(psprintf("DROP VIEW IF EXISTS %s",
+					 quote_qualified_identifier(LOGEXT_VIEW_SCHEMA, name)),
+			SPI_OK_UTILITY);
+	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(logext_log_drop);
+Datum
+logext_log_drop(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("log name must not be null")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (strncmp(name, "__", 2) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_RESERVED_NAME),
+				 errmsg("log \"%s\" is internal to logext and cannot be dropped", name)));
+	(void) LogCacheLookup(name);	/* errors if it does not exist */
+	LogCheckOwner(name);
+	LogRunAsOwner(drop_as_owner, name);
+	PG_RETURN_VOID();
 }
 
 /*

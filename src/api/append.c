@@ -30,6 +30,7 @@
 #include "utils/lsyscache.h"
 
 #include "api/routing.h"
+#include "catalog/logacl.h"
 #include "catalog/logcache.h"
 #include "commit/pending.h"
 #include "commit/precommit.h"
@@ -46,7 +47,10 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 static LogCacheEntry *
 user_log(text *name)
 {
-	return LogCacheCheckUserLog(LogCacheLookupText(name));
+	LogCacheEntry *log = LogCacheCheckUserLog(LogCacheLookupText(name));
+
+	LogCheckAccess(log->name, ACL_INSERT);
+	return log;
 }
 
 /* common part of the log_append variants; value already as bytes */

@@ -33,6 +33,7 @@
 #include "utils/timestamp.h"
 
 #include "api/read.h"
+#include "catalog/logacl.h"
 #include "catalog/logcache.h"
 #include "consumer/group.h"
 #include "consumer/offsets.h"
@@ -57,12 +58,18 @@ group_arg(FunctionCallInfo fcinfo, int argno)
 	return group;
 }
 
+/*
+ * The log argument; reading it is needed for anything a consumer group
+ * does with it (committing, resetting or reading offsets, reading records).
+ */
 static LogCacheEntry *
 log_arg(FunctionCallInfo fcinfo, int argno)
 {
 	char	   *name = text_arg(fcinfo, argno, "log name");
+	LogCacheEntry *log = LogCacheLookup(name);
 
-	return LogCacheLookup(name);
+	LogCheckAccess(log->name, ACL_SELECT);
+	return log;
 }
 
 static int32
@@ -280,6 +287,7 @@ log_delete_group(PG_FUNCTION_ARGS)
 		if (name == NULL)
 			continue;			/* the log was dropped */
 		log = LogCacheLookup(name);
+		LogCheckAccess(log->name, ACL_SELECT);
 		LogOffsetsLockKey(group, log->log_id, list[i].partition);
 		LogOffsetsCommit(group, log, list[i].partition, -1);
 		deleted++;

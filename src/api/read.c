@@ -52,6 +52,7 @@
 #include "am/cursor.h"
 #include "am/visibility.h"
 #include "api/read.h"
+#include "catalog/logacl.h"
 #include "catalog/logcache.h"
 #include "shmem.h"
 
@@ -266,8 +267,12 @@ LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
 			 */
 			AcceptInvalidationMessages();
 			if ((*log)->stale)
-				continue;
-			if (nparts > 1 || RecoveryInProgress() ||
+			{
+				*log = LogCacheRefresh((*log)->name);
+				if (!(*log)->stale)
+					continue;
+			}
+			if (nparts > 1 || RecoveryInProgress() || (*log)->stale ||
 				LogSlotSealed(relid, &successor))
 				timeout = Min(timeout, STANDBY_POLL_MS);
 			ConditionVariableTimedSleep(cv, timeout, PG_WAIT_EXTENSION);
@@ -327,6 +332,7 @@ log_read(PG_FUNCTION_ARGS)
 	LogReadCheckArgs(max_records, wait_ms);
 
 	log = LogCacheLookupText(PG_GETARG_TEXT_PP(0));
+	LogCheckAccess(log->name, ACL_SELECT);
 	LogCacheCheckPartition(log, partition);
 	InitMaterializedSRF(fcinfo, 0);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "logext read row",
@@ -336,6 +342,38 @@ log_read(PG_FUNCTION_ARGS)
 						  GetActiveSnapshot(), rsinfo, rowcxt) == 0)
 		LogReadWait(&log, 1, &partition, &from, max_records, wait_ms, rsinfo,
 					rowcxt);
+	MemoryContextDelete(rowcxt);
+	return (Datum) 0;
+}
+
+/*
+ * log_records(log_name): every readable record of the log, partition by
+ * partition, each from its first offset and stopping before its first
+ * record not yet committed (what the log's view shows).
+ */
+PG_FUNCTION_INFO_V1(log_records);
+Datum
+log_records(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LogCacheEntry *log = LogCacheLookupText(PG_GETARG_TEXT_PP(0));
+	int32	   *parts;
+	LogOffset  *froms;
+	MemoryContext rowcxt;
+
+	LogCheckAccess(log->name, ACL_SELECT);
+	InitMaterializedSRF(fcinfo, 0);
+	parts = palloc(sizeof(int32) * log->nparts);
+	froms = palloc(sizeof(LogOffset) * log->nparts);
+	for (int32 p = 0; p < log->nparts; p++)
+	{
+		parts[p] = p;
+		froms[p] = log->parts[p].segments[0].base_offset;
+	}
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "logext read row",
+								   ALLOCSET_DEFAULT_SIZES);
+	(void) LogReadPartitions(&log, log->nparts, parts, froms, PG_INT64_MAX,
+							 GetActiveSnapshot(), rsinfo, rowcxt);
 	MemoryContextDelete(rowcxt);
 	return (Datum) 0;
 }

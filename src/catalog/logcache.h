@@ -15,7 +15,7 @@
 
 #include "logext.h"
 
-#define LOGEXT_MAX_NAME_LEN		200
+#define LOGEXT_MAX_NAME_LEN		63	/* a PostgreSQL identifier: the view's name */
 
 /* fixed id of the internal log "__consumer_offsets" (install script) */
 #define LOGEXT_OFFSETS_LOG_ID	0

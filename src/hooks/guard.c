@@ -50,6 +50,7 @@
 #include "utils/syscache.h"
 
 #include "catalog/segdef.h"
+#include "catalog/logacl.h"
 #include "hooks/guard.h"
 
 static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
@@ -111,6 +112,7 @@ typedef enum LogRelKind
 	LOGREL_OTHER,
 	LOGREL_SEGMENT,
 	LOGREL_CATALOG,
+	LOGREL_VIEW,				/* the view that stands for a log */
 } LogRelKind;
 
 static LogRelKind
@@ -138,6 +140,9 @@ relid_kind(Oid relid)
 			  strcmp(NameStr(cls->relname), "segments") == 0) &&
 			 cls->relnamespace == logext_schema_oid())
 		result = LOGREL_CATALOG;
+	else if (cls->relkind == RELKIND_VIEW &&
+			 cls->relnamespace == LogViewNamespace(true))
+		result = LOGREL_VIEW;
 	ReleaseSysCache(tup);
 	return result;
 }
@@ -263,6 +268,38 @@ guard_relation(RangeVar *rv, GuardOp op)
 								   get_rel_name(relid)),
 						 errhint(HINT_CATALOG)));
 			break;
+		case LOGREL_VIEW:
+			/* log_create/log_drop create and drop it; it keeps its name */
+			if (LogInternalChange())
+				break;
+			switch (op)
+			{
+				case GUARD_DROP:
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("cannot drop view \"%s\", which stands for a log",
+									rv->relname),
+							 errhint("Drop the log with logext.log_drop(); its view goes with it.")));
+					break;
+				case GUARD_RENAME:
+				case GUARD_SET_SCHEMA:
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("cannot rename or move view \"%s\", which stands for a log",
+									rv->relname),
+							 errhint("The view of a log bears the log's name in schema logext_logs.")));
+					break;
+				case GUARD_ALTER:
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("cannot alter view \"%s\", which stands for a log",
+									rv->relname),
+							 errhint("Its owner (the log's owner) can be changed with ALTER VIEW ... OWNER TO, and its privileges with GRANT and REVOKE.")));
+					break;
+				default:
+					break;
+			}
+			break;
 		case LOGREL_OTHER:
 			break;
 	}
@@ -349,8 +386,15 @@ static void
 check_alter_table(AlterTableStmt *alter)
 {
 	ListCell   *lc;
+	bool		only_owner = alter->cmds != NIL;
 
-	guard_relation(alter->relation, GUARD_ALTER);
+	/* a log's view may change its owner (that is the log's owner) */
+	foreach(lc, alter->cmds)
+		if (lfirst_node(AlterTableCmd, lc)->subtype != AT_ChangeOwner)
+			only_owner = false;
+	if (!only_owner ||
+		relid_kind(RangeVarGetRelid(alter->relation, NoLock, true)) != LOGREL_VIEW)
+		guard_relation(alter->relation, GUARD_ALTER);
 	foreach(lc, alter->cmds)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
@@ -444,6 +488,10 @@ check_utility(Node *stmt)
 			guard_relation(((AlterObjectSchemaStmt *) stmt)->relation,
 						   GUARD_SET_SCHEMA);
 			break;
+		case T_ViewStmt:
+			if (((ViewStmt *) stmt)->replace)
+				guard_relation(((ViewStmt *) stmt)->view, GUARD_ALTER);
+			break;
 		case T_CreateTrigStmt:
 			guard_relation(((CreateTrigStmt *) stmt)->relation, GUARD_TRIGGER);
 			break;
@@ -459,7 +507,8 @@ check_utility(Node *stmt)
 			{
 				DropStmt   *drop = (DropStmt *) stmt;
 
-				if (drop->removeType != OBJECT_TABLE)
+				if (drop->removeType != OBJECT_TABLE &&
+					drop->removeType != OBJECT_VIEW)
 					break;
 				foreach(lc, drop->objects)
 					guard_relation(makeRangeVarFromNameList(lfirst(lc)), GUARD_DROP);

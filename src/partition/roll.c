@@ -341,16 +341,7 @@ LogRollEndXact(bool committed)
 {
 	ListCell   *lc;
 
-	foreach(lc, dropped)
-	{
-		DroppedSegment *d = lfirst(lc);
-
-		if (committed)
-			LogSlotForget(d->relid);
-		ConditionVariableBroadcast(LogSegmentCV(d->relid));
-	}
-	dropped = NIL;
-
+	/* rolls first: a segment rolled and dropped here loses its slot below */
 	foreach(lc, rolled)
 	{
 		RolledSlot *r = lfirst(lc);
@@ -362,6 +353,16 @@ LogRollEndXact(bool committed)
 		ConditionVariableBroadcast(LogSegmentCV(r->old_relid));
 	}
 	rolled = NIL;
+
+	foreach(lc, dropped)
+	{
+		DroppedSegment *d = lfirst(lc);
+
+		if (committed)
+			LogSlotForget(d->relid);
+		ConditionVariableBroadcast(LogSegmentCV(d->relid));
+	}
+	dropped = NIL;
 }
 
 /*
