@@ -306,6 +306,13 @@ AS 'MODULE_PATHNAME', 'log_read'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 1000;
 COMMENT ON FUNCTION logext.log_read(text, integer, bigint, integer, integer) IS 'records of a partition in offset order from an offset, stopping before the first not yet committed; waits up to wait_ms for one';
 
+-- INSERT and COPY into a log's view append (INSTEAD OF INSERT trigger)
+CREATE FUNCTION logext._log_view_insert()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'logext_log_view_insert'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION logext._log_view_insert() FROM PUBLIC;
+
 CREATE FUNCTION logext.log_records(log_name text)
 RETURNS TABLE (partition integer, log_offset bigint, appended_at timestamptz,
                key text, value bytea, headers jsonb)

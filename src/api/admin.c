@@ -167,6 +167,10 @@ create_as_owner(void *arg)
 		run_sql(psprintf("CREATE VIEW %s AS SELECT * FROM logext.log_records(%s)",
 						 qualname, quote_literal_cstr(a->name)),
 				SPI_OK_UTILITY);
+		run_sql(psprintf("CREATE TRIGGER append INSTEAD OF INSERT ON %s "
+						 "FOR EACH ROW EXECUTE FUNCTION logext._log_view_insert()",
+						 qualname),
+				SPI_OK_UTILITY);
 		run_sql(psprintf("COMMENT ON VIEW %s IS %s", qualname,
 						 quote_literal_cstr(psprintf("log \"%s\": its privileges are the log's (SELECT to read, INSERT to append)",
 													 a->name))),

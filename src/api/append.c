@@ -20,7 +20,9 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -207,6 +209,68 @@ Datum
 log_append_batch_text(PG_FUNCTION_ARGS)
 {
 	return append_batch_common(fcinfo, TEXTOID);
+}
+
+/*
+ * INSTEAD OF INSERT trigger of a log's view (logext_logs."<log>"): INSERT
+ * and COPY FROM into the view append, for roles with INSERT on it (the
+ * executor checks that).  As with INSERT into a segment, log_offset and
+ * appended_at are assigned at commit and must be left out; partition is
+ * chosen from the key when it is left out.
+ */
+PG_FUNCTION_INFO_V1(logext_log_view_insert);
+Datum
+logext_log_view_insert(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tuple;
+	LogCacheEntry *log;
+	Datum		values[6];
+	bool		nulls[6];
+	text	   *key = NULL;
+	Jsonb	   *headers = NULL;
+	bytea	   *value;
+	int			partition;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_INSTEAD(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		RelationGetDescr(trigdata->tg_relation)->natts != 6)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function logext._log_view_insert() must be an INSTEAD OF INSERT row trigger of a log's view")));
+	LogPendingCheckCanAppend("INSERT into a log");
+	desc = RelationGetDescr(trigdata->tg_relation);
+	tuple = trigdata->tg_trigtuple;
+	log = LogCacheCheckUserLog(LogCacheLookup(RelationGetRelationName(trigdata->tg_relation)));
+	heap_deform_tuple(tuple, desc, values, nulls);
+	if (!nulls[1] || !nulls[2])
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot choose the offset or timestamp of a record inserted into log \"%s\"",
+						log->name),
+				 errdetail("log_offset and appended_at are assigned at commit."),
+				 errhint("Insert only the columns key, value, headers and, if wanted, partition.")));
+	if (nulls[4])
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("log record value must not be null")));
+	if (!nulls[3])
+		key = DatumGetTextPP(values[3]);
+	if (!nulls[5])
+		headers = DatumGetJsonbP(values[5]);
+	value = DatumGetByteaPP(values[4]);
+	partition = LogRoute(log, key ? VARDATA_ANY(key) : NULL,
+						 key ? (int) VARSIZE_ANY_EXHDR(key) : -1,
+						 !nulls[0], nulls[0] ? 0 : DatumGetInt32(values[0]));
+	LogPendingAppend(log, partition,
+					 key ? VARDATA_ANY(key) : NULL,
+					 key ? (int) VARSIZE_ANY_EXHDR(key) : -1,
+					 headers, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+	LogPendingNotify(log);
+	return PointerGetDatum(tuple);
 }
 
 PG_FUNCTION_INFO_V1(log_last_positions);
