@@ -30,6 +30,7 @@ OBJS = \
 	src/api/admin.o \
 	src/api/routing.o \
 	src/api/consumer.o \
+	src/api/verify.o \
 	src/consumer/offsets.o \
 	src/consumer/group.o \
 	src/worker/maintenance.o \

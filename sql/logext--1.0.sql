@@ -249,6 +249,16 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION logext.log_roll(text, integer) IS 'start a new segment for a partition; returns its base offset (owner of the log only)';
 
+-- an amcheck-style integrity check of every segment of a log: one row per
+-- problem found, none for a healthy log
+CREATE FUNCTION logext.log_verify(log_name text)
+RETURNS TABLE (partition integer, segment regclass, block bigint, log_offset bigint, problem text)
+AS 'MODULE_PATHNAME', 'log_verify'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION logext.log_verify(text) IS 'check every segment of a log for on-disk inconsistencies; one row per problem found';
+REVOKE ALL ON FUNCTION logext.log_verify(text) FROM PUBLIC;
+
 --
 -- Appending.  Records are buffered by the transaction and get their offsets
 -- when it commits; they are not readable before that, not even by the

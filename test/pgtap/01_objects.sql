@@ -2,7 +2,7 @@
 -- signatures, return types, volatility, strictness and parallel safety.
 -- Run with pg_prove in a database with CREATE EXTENSION pgtap, logext.
 BEGIN;
-SELECT plan(65);
+SELECT plan(68);
 
 SELECT has_extension('logext', 'extension logext is installed');
 SELECT has_schema('logext');
@@ -92,6 +92,12 @@ SELECT has_function('logext', 'log_partition_for', ARRAY['text', 'text']);
 SELECT function_returns('logext', 'log_partition_for', ARRAY['text', 'text'], 'integer');
 SELECT is_strict('logext', 'log_partition_for', ARRAY['text', 'text']);
 
+-- checking
+SELECT has_function('logext', 'log_verify', ARRAY['text']);
+SELECT is((SELECT pg_get_function_result('logext.log_verify(text)'::regprocedure)),
+          'TABLE(partition integer, segment regclass, block bigint, log_offset bigint, problem text)',
+          'log_verify result columns and types');
+
 -- monitoring
 SELECT has_function('logext', 'log_partitions', ARRAY[]::name[]);
 SELECT function_returns('logext', 'log_partitions', ARRAY[]::name[], 'setof record');
@@ -124,6 +130,8 @@ SELECT ok(NOT has_function_privilege('public', 'logext._log_drop_segments(intege
           '_log_drop_segments is not executable by PUBLIC');
 SELECT ok(has_function_privilege('public', 'logext.log_read(text, integer, bigint, integer, integer)', 'EXECUTE'),
           'log_read is executable by PUBLIC');
+SELECT ok(NOT has_function_privilege('public', 'logext.log_verify(text)', 'EXECUTE'),
+          'log_verify is not executable by PUBLIC');
 SELECT ok(has_schema_privilege('public', 'logext', 'USAGE'), 'PUBLIC has USAGE on schema logext');
 
 -- segments created by log_create use the "log" access method
