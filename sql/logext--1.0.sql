@@ -256,8 +256,7 @@ RETURNS TABLE (partition integer, segment regclass, block bigint, log_offset big
 AS 'MODULE_PATHNAME', 'log_verify'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION logext.log_verify(text) IS 'check every segment of a log for on-disk inconsistencies; one row per problem found';
-REVOKE ALL ON FUNCTION logext.log_verify(text) FROM PUBLIC;
+COMMENT ON FUNCTION logext.log_verify(text) IS 'check every segment of a log for on-disk inconsistencies; one row per problem found (owner of the log only)';
 
 --
 -- Appending.  Records are buffered by the transaction and get their offsets

@@ -243,6 +243,7 @@ LogSlotGet(Oid relid)
 		pg_atomic_init_u64(&slot->next_offset, 0);
 		slot->tail_blkno = InvalidBlockNumber;
 		slot->next_fresh_blkno = InvalidBlockNumber;
+		slot->last_appended_at = 0;
 		slot->sealed = false;
 		slot->successor = InvalidOid;
 		slot->seal_xid = InvalidTransactionId;

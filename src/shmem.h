@@ -41,6 +41,7 @@ typedef struct LogPartSlot
 	BlockNumber tail_blkno;		/* page being filled, or Invalid: start a
 								 * fresh page */
 	BlockNumber next_fresh_blkno;	/* where the next fresh page goes */
+	TimestampTz last_appended_at;	/* of the last write (since start-up) */
 	/* written under both lock and the mapping lock (read under either) */
 	bool		sealed;			/* rolled: writers go to successor */
 	Oid			successor;		/* the next segment, once sealed */

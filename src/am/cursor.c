@@ -34,6 +34,31 @@
 static void cursor_copy(LogCursor *c, const LogRecordHeader *hdr,
 						uint32 from, uint32 len, char *dst);
 
+/*
+ * The cursor found a new (all-zero) page: fine if no written page follows
+ * it, damage otherwise (checked on the relation's last page).
+ */
+static void
+check_new_page_is_last(LogCursor *c)
+{
+	BlockNumber last = RelationGetNumberOfBlocks(c->rel);
+	Buffer		buf;
+	bool		isnew;
+
+	if (last == 0 || c->blkno + 1 >= last)
+		return;
+	buf = ReadBufferExtended(c->rel, MAIN_FORKNUM, last - 1, RBM_NORMAL,
+							 c->strategy);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	isnew = PageIsNew(BufferGetPage(buf));
+	UnlockReleaseBuffer(buf);
+	if (!isnew)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("log segment \"%s\" block %u is empty, but block %u after it holds data",
+						RelationGetRelationName(c->rel), c->blkno, last - 1)));
+}
+
 void
 LogCursorInit(LogCursor *c, Relation rel, BufferAccessStrategy strategy)
 {
@@ -122,8 +147,13 @@ LogCursorPeek(LogCursor *c, LogRecordHeader *hdr)
 		page = BufferGetPage(c->buf);
 		if (PageIsNew(page))
 		{
-			/* extended but not yet written: the end for now */
+			/*
+			 * Extended but not yet written: the end for now.  New pages only
+			 * ever trail the data (the writer fills them in order), so one
+			 * followed by a written page is damage, not the end.
+			 */
 			LockBuffer(c->buf, BUFFER_LOCK_UNLOCK);
+			check_new_page_is_last(c);
 			return false;
 		}
 		opaque = LogPageGetOpaque(page);
@@ -142,11 +172,20 @@ LogCursorPeek(LogCursor *c, LogRecordHeader *hdr)
 						 errmsg("log segment \"%s\" block %u: record %u lies beyond the end of the data",
 								RelationGetRelationName(c->rel), c->blkno, c->idx)));
 			LogReadRecordHeader(page, c->pos, hdr);
-			if (hdr->length < LOG_REC_HEADER_SIZE + hdr->key_len)
+			if (hdr->length < LOG_REC_HEADER_SIZE + hdr->key_len ||
+				hdr->length > LOG_REC_HEADER_SIZE + (uint64) LOGEXT_MAX_RECORD_BYTES ||
+				(c->pos + (uint64) hdr->length > ((PageHeader) page)->pd_lower &&
+				 c->idx + 1 < opaque->nrecords))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("log segment \"%s\" block %u: record %u has an invalid length",
 								RelationGetRelationName(c->rel), c->blkno, c->idx)));
+			if (hdr->offset != opaque->first_offset + c->idx)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("log segment \"%s\" block %u: record %u has offset " INT64_FORMAT ", expected " INT64_FORMAT,
+								RelationGetRelationName(c->rel), c->blkno, c->idx,
+								hdr->offset, opaque->first_offset + c->idx)));
 			c->locked = true;
 			return true;
 		}
@@ -188,8 +227,11 @@ LogCursorUnlock(LogCursor *c)
 void
 LogCursorAdvance(LogCursor *c, const LogRecordHeader *hdr)
 {
+	uint64		next = (uint64) c->pos + hdr->length;
+
 	Assert(!c->locked);
-	c->pos = LogRecordAlign(c->pos + hdr->length);
+	/* a record continued on later pages ends this page (Peek checked it) */
+	c->pos = LogRecordAlign((uint32) Min(next, (uint64) LOG_PAGE_DATA_END));
 	c->idx++;
 }
 

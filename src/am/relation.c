@@ -206,6 +206,20 @@ freeze_page(Relation rel, Buffer buf, BlockNumber blkno, bool last_page,
 					 errmsg("log segment \"%s\" block %u: record %d lies beyond the end of the data",
 							RelationGetRelationName(rel), blkno, i)));
 		LogReadRecordHeader(page, pos, &hdr);
+		if (hdr.length < LOG_REC_HEADER_SIZE + hdr.key_len ||
+			hdr.length > LOG_REC_HEADER_SIZE + (uint64) LOGEXT_MAX_RECORD_BYTES ||
+			(pos + (uint64) hdr.length > lower && i + 1 < opaque->nrecords))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("log segment \"%s\" block %u: record %d has an invalid length",
+							RelationGetRelationName(rel), blkno, i)));
+		if ((hdr.flags & (LOG_REC_FROZEN | LOG_REC_INVALID)) == 0 &&
+			(!TransactionIdIsNormal(hdr.xid) ||
+			 TransactionIdFollowsOrEquals(hdr.xid, ReadNextTransactionId())))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("log segment \"%s\" block %u: record %d has invalid transaction id %u",
+							RelationGetRelationName(rel), blkno, i, hdr.xid)));
 		if ((hdr.flags & (LOG_REC_FROZEN | LOG_REC_INVALID)) == 0)
 		{
 			if (TransactionIdPrecedes(hdr.xid, cutoff))
@@ -226,7 +240,7 @@ freeze_page(Relation rel, Buffer buf, BlockNumber blkno, bool last_page,
 					 TransactionIdPrecedes(hdr.xid, oldest))
 				oldest = hdr.xid;
 		}
-		pos = LogRecordAlign(pos + hdr.length);
+		pos = LogRecordAlign((uint32) Min((uint64) pos + hdr.length, (uint64) LOG_PAGE_DATA_END));
 	}
 
 	xlrec.conflict_xid = conflict_xid;

@@ -63,10 +63,24 @@ LogRecordVisibility(Buffer buf, uint32 pos, const LogRecordHeader *hdr,
 	if (snapshot->snapshot_type == SNAPSHOT_ANY)
 		return LOG_VISIBLE;
 
+	if (!TransactionIdIsNormal(xid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("log record at offset " INT64_FORMAT " has invalid transaction id %u",
+						hdr->offset, xid)));
 	if (snapshot->snapshot_type == SNAPSHOT_MVCC)
 	{
 		if (XidInMVCCSnapshot(xid, snapshot))
+		{
+			/* a damaged xid from the future would stop readers for good */
+			if (TransactionIdFollowsOrEquals(xid, snapshot->xmax) &&
+				TransactionIdFollowsOrEquals(xid, ReadNextTransactionId()))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("log record at offset " INT64_FORMAT " has transaction id %u, which is in the future",
+								hdr->offset, xid)));
 			return LOG_IN_PROGRESS;
+		}
 	}
 	else if (TransactionIdIsInProgress(xid))
 		return LOG_IN_PROGRESS;

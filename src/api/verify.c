@@ -79,6 +79,7 @@
 #include "utils/timestamp.h"
 
 #include "am/segment.h"
+#include "catalog/logacl.h"
 #include "catalog/logcache.h"
 #include "shmem.h"
 
@@ -545,12 +546,7 @@ check_record_header(VerifyState *st, BlockNumber blkno, int idx,
 
 	check_xid(st, blkno, st->expected, hdr);
 
-	/*
-	 * XXX commit/precommit.c takes the timestamp before it waits for the
-	 * partition lock, so concurrent commits can write decreasing
-	 * appended_at today; those are reported too, as the format promises
-	 * otherwise.
-	 */
+	/* the writer takes appended_at under the partition lock, never less */
 	if (st->have_prev && hdr->appended_at < st->prev_ts)
 	{
 		/* timestamptz_to_str() returns a static buffer */
@@ -982,6 +978,8 @@ log_verify(PG_FUNCTION_ARGS)
 
 	/* copy the catalog's view: the cache entry may be refreshed meanwhile */
 	log = LogCacheRefresh(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	/* like amcheck's, for the owner of the log (and superusers) */
+	LogCheckOwner(log->name);
 	nparts = log->nparts;
 	parts = palloc(sizeof(LogPartitionInfo) * nparts);
 	for (int p = 0; p < nparts; p++)

@@ -89,14 +89,15 @@ pending_read(void *arg, char *dst, uint32 len)
  */
 static LogOffset
 write_target(int t, LogPendingTarget *target, Relation rel,
-			 LogPartSlot *slot, TransactionId xid, TimestampTz now,
-			 Oid *successor, LogOffset *last)
+			 LogPartSlot *slot, TransactionId xid, Oid *successor,
+			 LogOffset *last)
 {
 	LogWriter  *w = palloc(sizeof(LogWriter));
 	LogOffset	first;
 	LogOffset	next;
 	LogRecordHeader hdr;
 	int			entry_target;
+	TimestampTz now;
 
 	LWLockAcquire(&slot->lock, LW_EXCLUSIVE);
 	if (slot->sealed)
@@ -108,6 +109,16 @@ write_target(int t, LogPendingTarget *target, Relation rel,
 		return InvalidLogOffset;
 	}
 	*successor = InvalidOid;
+
+	/*
+	 * appended_at never decreases along the offsets of a partition: taken
+	 * under the partition lock, and never earlier than the last write's
+	 * (the clock may step back).
+	 */
+	now = GetCurrentTimestamp();
+	if (now < slot->last_appended_at)
+		now = slot->last_appended_at;
+	slot->last_appended_at = now;
 	first = next = LogWriterBegin(w, rel, slot, pending_read, NULL);
 	LogPendingScanBegin();
 	while (LogPendingScanNext(&entry_target, &hdr))
@@ -215,7 +226,6 @@ precommit_write(void)
 	int			ntargets;
 	int			n = 0;
 	TransactionId xid;
-	TimestampTz now;
 	MemoryContext cxt;
 
 	if (LogPendingIsEmpty())
@@ -254,7 +264,6 @@ precommit_write(void)
 	written->slots = MemoryContextAlloc(cxt, sizeof(LogPartSlot *) * n);
 
 	LogInflightBegin(xid);
-	now = GetCurrentTimestamp();
 	for (int i = 0; i < n; i++)
 	{
 		LogPendingTarget *t = order[i];
@@ -263,7 +272,7 @@ precommit_write(void)
 		LogOffset	last;
 		Oid			successor;
 
-		while ((first = write_target(t - targets, t, rels[i], slots[i], xid, now,
+		while ((first = write_target(t - targets, t, rels[i], slots[i], xid,
 									 &successor, &last)) == InvalidLogOffset)
 			follow_roll(t, &rels[i], &slots[i], successor);
 		written->slots[i] = slots[i];

@@ -8,14 +8,16 @@
 #     holes left by a crash in the pre-commit window) verifies with no rows
 #   - with the cluster stopped, the first segment of partition 0 is damaged
 #     at positions computed from the page format: metapage magic, a page id,
-#     a page's first_offset, a record's length, a record's offset, the
+#     a page's first_offset, a record's length (too short, and one that
+#     wraps around), a record's offset, a record's xid (in the future), the
 #     cont_len of the 20 kB value's first continuation page, and a page in
 #     the middle zeroed
 #   - after a restart log_verify() reports each problem at its block; the
 #     other partition, the second segment and another log report nothing
 #   - log_read() over the damaged pages raises XX001 where it detects the
-#     damage (page id, record length, broken continuation); the cases it
-#     does not detect are TODO tests; the server never crashes
+#     damage (page id, record length, record offset, first_offset, broken
+#     continuation, a zeroed page before written ones); the server never
+#     crashes
 
 use strict;
 use warnings;
@@ -159,7 +161,7 @@ for my $b (1 .. $nblocks - 1)
 	{
 		my ($off, $ts, $len, $rflags, $klen, $xid) =
 		  unpack('q< q< V v v V', substr($page, $pos, $REC_HEADER));
-		push @recs, { pos => $pos, offset => $off, length => $len };
+		push @recs, { pos => $pos, offset => $off, length => $len, flags => $rflags };
 		$pos = ($pos + $len + 3) & ~3;
 	}
 	$pages[$b] = {
@@ -178,8 +180,8 @@ ok(defined $big, "the 20 kB value starts in block $big");
 is($pages[ $big + 1 ]{nrec}, 0, 'the next page only continues it');
 cmp_ok($pages[ $big + 2 ]{cont}, '>', 0, 'and the one after ends it');
 
-# the page to zero: no record continues into it, so a reader that reaches
-# it sees nothing wrong (see the TODO tests)
+# the page to zero: no record continues into it, so a reader sees only an
+# empty page followed by written ones
 my ($b_zero) = grep { $pages[$_]{cont} == 0 && $pages[$_]{nrec} > 0 && abs($_ - $big) > 3 }
   3 .. $nblocks - 2;
 ok(defined $b_zero, "a page that no record continues into: block $b_zero")
@@ -194,9 +196,9 @@ for my $b (2 .. $nblocks - 2)
 	next if $pages[$b]{nrec} < 4 || abs($b - $big) <= 3 || abs($b - $b_zero) < 3;
 	push @targets, $b if !@targets || $b - $targets[-1] >= 3;
 }
-cmp_ok(scalar @targets, '>=', 4, 'enough pages to damage: ' . join(',', @targets))
+cmp_ok(scalar @targets, '>=', 6, 'enough pages to damage: ' . join(',', @targets))
   or BAIL_OUT('the segment does not have the expected shape');
-my ($b_id, $b_first, $b_len, $b_off) = @targets;
+my ($b_id, $b_first, $b_len, $b_off, $b_wrap, $b_xid) = @targets;
 
 # metapage magic
 write_at($file_a, $PAGE_HEADER, pack('V', 0xDEADBEEF));
@@ -210,6 +212,16 @@ write_at($file_a, $b_len * $BLCKSZ + $pages[$b_len]{recs}[1]{pos} + 16, pack('V'
 # offset of record 2
 write_at($file_a, $b_off * $BLCKSZ + $pages[$b_off]{recs}[2]{pos},
 	pack('q<', $pages[$b_off]{recs}[2]{offset} + 5000));
+# length of record 1 such that position + length wraps around 2^32 (an
+# unchecked addition made the reader start the page over, forever)
+write_at($file_a, $b_wrap * $BLCKSZ + $pages[$b_wrap]{recs}[1]{pos} + 16,
+	pack('V', 4294967296 - $pages[$b_wrap]{recs}[1]{pos}));
+# xid of record 1 far in the future, hint bits cleared (readers used to
+# take it as in progress and stop before it for good)
+write_at($file_a, $b_xid * $BLCKSZ + $pages[$b_xid]{recs}[1]{pos} + 20,
+	pack('v', $pages[$b_xid]{recs}[1]{flags} & 0x0003));
+write_at($file_a, $b_xid * $BLCKSZ + $pages[$b_xid]{recs}[1]{pos} + 24,
+	pack('V', 0x7FFFFF00));
 # cont_len of the 20 kB value's first continuation page
 write_at($file_a, ($big + 1) * $BLCKSZ + $SPECIAL + 8, pack('V', 0));
 # a page in the middle, zeroed
@@ -237,6 +249,10 @@ has_problem(0, qr/metapage magic/, 'metapage magic reported at block 0');
 has_problem($b_id, qr/page id/, "page id reported at block $b_id");
 has_problem($b_first, qr/first offset/, "first_offset reported at block $b_first");
 has_problem($b_len, qr/record 1 has length 10/, "record length reported at block $b_len");
+has_problem($b_wrap, qr/record 1 has length \d+, more than the largest record/,
+	"wrapping record length reported at block $b_wrap");
+has_problem($b_xid, qr/record xid 2147483392 is in the future/,
+	"future xid reported at block $b_xid");
 has_problem($b_off, qr/record 2 has offset \d+, expected $pages[$b_off]{recs}[2]{offset}/,
 	"record offset reported at block $b_off");
 has_problem($big + 1, qr/committed transaction .* breaks off/,
@@ -273,16 +289,20 @@ like(read_result($pages[$b_len]{first}, 10),
 like(read_result($pages[$big]{recs}[-1]{offset}, 2),
 	qr/^XX001: .* block @{[$big + 1]}: record at offset \d+ is incomplete$/,
 	'log_read of a value whose continuation is cut: XX001');
-TODO:
-{
-	local $TODO = 'cursor.c does not check record offsets, first_offset or all-zero pages before the end';
-	like(read_result($pages[$b_off]{first}, 10), qr/^XX001: .*block $b_off/,
-		'log_read of a record with a wrong offset: XX001');
-	like(read_result($pages[$b_first]{first} - 1, 10), qr/^XX001: .*block $b_first/,
-		'log_read of a page with a wrong first_offset: XX001');
-	like(read_result($pages[ $b_zero - 1 ]{first}, 100000), qr/^XX001: .*block $b_zero/,
-		'log_read across a zeroed page: XX001');
-}
+like(read_result($pages[$b_off]{first}, 10), qr/^XX001: .*block $b_off/,
+	'log_read of a record with a wrong offset: XX001');
+like(read_result($pages[$b_wrap]{first}, 10),
+	qr/^XX001: .* block $b_wrap: record 1 has an invalid length$/,
+	'log_read of a record whose length wraps around: XX001, no endless loop');
+like(read_result($pages[$b_xid]{first}, 10),
+	qr/^XX001: log record at offset \d+ has transaction id 2147483392, which is in the future$/,
+	'log_read of a record with a future xid: XX001, not a wait for ever');
+# (the offset search uses first_offset, so it may be misled to another
+# damaged page: any XX001 will do)
+like(read_result($pages[$b_first]{first} - 1, 10), qr/^XX001: log segment /,
+	'log_read of a page with a wrong first_offset: XX001');
+like(read_result($pages[ $b_zero - 1 ]{first}, 100000), qr/^XX001: .*block $b_zero/,
+	'log_read across a zeroed page: XX001');
 my $base_b = $node->safe_psql('postgres',
 	"SELECT base_offset FROM logext.log_segments WHERE relid = '$seg_b'::regclass");
 is(read_result($base_b, 1000), 'ok', 'log_read of the second segment still works');
