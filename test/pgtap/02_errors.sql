@@ -10,8 +10,8 @@ SELECT throws_ok($$SELECT logext.log_create(NULL, 1)$$, '22004', NULL, 'NULL nam
 SELECT throws_ok($$SELECT logext.log_create('', 1)$$, '42602', NULL, 'empty name: invalid_name');
 SELECT throws_ok($$SELECT logext.log_create('x"; drop table y; --', 1)$$, '42602', NULL, 'injection-like name: invalid_name');
 SELECT throws_ok($$SELECT logext.log_create('a b', 1)$$, '42602', NULL, 'name with a space: invalid_name');
-SELECT throws_ok(format('SELECT logext.log_create(%L, 1)', repeat('a', 201)), '42602', NULL, '201-character name: invalid_name');
-SELECT lives_ok(format('SELECT logext.log_create(%L, 1)', repeat('a', 200)), '200-character name is fine');
+SELECT throws_ok(format('SELECT logext.log_create(%L, 1)', repeat('a', 64)), '42602', NULL, '64-character name: invalid_name');
+SELECT lives_ok(format('SELECT logext.log_create(%L, 1)', repeat('a', 63)), '63-character name is fine');
 SELECT throws_ok($$SELECT logext.log_create('pgtap.p0', 0)$$, '22023', NULL, '0 partitions: invalid_parameter_value');
 SELECT throws_ok($$SELECT logext.log_create('pgtap.p4097', 4097)$$, '22023', NULL, '4097 partitions: invalid_parameter_value');
 SELECT throws_ok($$SELECT logext.log_create('pgtap.pnull', NULL)$$, '22023', NULL, 'NULL partitions: invalid_parameter_value');
