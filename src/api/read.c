@@ -225,7 +225,8 @@ LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
 	Oid			successor;
 	ConditionVariable *cv = NULL;
 
-	if (nparts == 0 || wait_ms <= 0 || IsolationUsesXactSnapshot())
+	if (nparts == 0 || wait_ms <= 0 || IsolationUsesXactSnapshot() ||
+		IsInParallelMode())
 		return;
 	LogextRequirePreload();
 	rel = LogOpenSegment(log, parts[0], -1, AccessShareLock);

@@ -34,6 +34,7 @@
 
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "storage/lmgr.h"
@@ -109,6 +110,17 @@ init_cache(void)
  * that was dropped and re-created since.  The text must name every object
  * and operator with its schema: it runs with the caller's search_path.
  */
+/*
+ * The snapshot catalog queries run with: the latest one, except in parallel
+ * mode, where no new snapshot can be taken (an entry filled then is
+ * installed stale, see lookup).
+ */
+Snapshot
+LogCatalogSnapshot(void)
+{
+	return IsInParallelMode() ? GetTransactionSnapshot() : GetLatestSnapshot();
+}
+
 int
 LogCatalogQuery(const char *query, int nargs, Oid *argtypes, Datum *args,
 			  long tcount)
@@ -119,7 +131,7 @@ LogCatalogQuery(const char *query, int nargs, Oid *argtypes, Datum *args,
 	if (plan == NULL)
 		elog(ERROR, "could not prepare a query of the log catalog: %s",
 			 SPI_result_code_string(SPI_result));
-	ret = SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(),
+	ret = SPI_execute_snapshot(plan, args, NULL, LogCatalogSnapshot(),
 							   InvalidSnapshot, true, false, tcount);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read the log catalog: %s", SPI_result_code_string(ret));
@@ -251,7 +263,7 @@ lookup(const char *name, bool refresh)
 	entry->log_id = fresh.log_id;
 	entry->nparts = fresh.nparts;
 	entry->parts = fresh.parts;
-	entry->stale = inval_count != before;
+	entry->stale = inval_count != before || IsInParallelMode();
 	return entry;
 }
 

@@ -12,6 +12,7 @@
 
 #include "storage/lockdefs.h"
 #include "utils/relcache.h"
+#include "utils/snapshot.h"
 
 #include "logext.h"
 
@@ -49,6 +50,7 @@ extern Relation LogOpenSegment(LogCacheEntry **entry, int partition,
 extern void LogCacheCheckPartition(LogCacheEntry *entry, int partition);
 extern void LogLockLog(int32 log_id, LOCKMODE lockmode);
 extern char *LogLogName(int32 log_id);
+extern Snapshot LogCatalogSnapshot(void);
 extern int	LogCatalogQuery(const char *query, int nargs, Oid *argtypes,
 							Datum *args, long tcount);
 extern LogCacheEntry *LogCacheCheckUserLog(LogCacheEntry *log);

@@ -455,7 +455,7 @@ latest_catalog_query(const char *sql, int *n)
 	if (plan == NULL)
 		elog(ERROR, "could not prepare a query of the log catalog: %s",
 			 SPI_result_code_string(SPI_result));
-	ret = SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(),
+	ret = SPI_execute_snapshot(plan, NULL, NULL, LogCatalogSnapshot(),
 							   InvalidSnapshot, true, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read the log catalog: %s",

@@ -451,7 +451,7 @@ LogDropSegment(Oid relid)
 					   "WHERE s.relid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
 					   1, argtypes);
 	if (plan == NULL ||
-		SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(),
+		SPI_execute_snapshot(plan, args, NULL, LogCatalogSnapshot(),
 							 InvalidSnapshot, false, false, 0) != SPI_OK_DELETE ||
 		SPI_processed != 1)
 		ereport(ERROR,

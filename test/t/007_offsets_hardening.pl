@@ -353,6 +353,7 @@ for my $db ('q1', 'q2', 'q3')
 	sql("CREATE EXTENSION logext; GRANT USAGE ON SCHEMA logext TO PUBLIC", $db);
 	sql("SELECT logext.log_create('l32', 32)", $db);
 	sql("SELECT logext.log_create('l1', 1)", $db);
+	sql('GRANT SELECT ON logext_logs.l32, logext_logs.l1 TO PUBLIC', $db);
 }
 
 {
