@@ -49,6 +49,7 @@ import re
 import sys
 import threading
 import time
+import traceback
 
 try:
     import psycopg2
@@ -84,14 +85,13 @@ class Stats:
 
 
 class Session(threading.Thread):
-    def __init__(self, idx, args, stats, budget, peers, stop):
+    def __init__(self, idx, args, stats, budget, peers):
         super().__init__(name="session%d" % idx)
         self.idx = idx
         self.args = args
         self.stats = stats
         self.budget = budget
         self.peers = peers          # idx -> pid (shared)
-        self.stop = stop
         self.rng = random.Random(args.seed * 1000 + idx)
         self.conn = None
         self.savepoints = []
@@ -130,11 +130,16 @@ class Session(threading.Thread):
         return self.tx_status() == psycopg2.extensions.TRANSACTION_STATUS_INERROR
 
     def run(self):
-        self.connect()
-        while self.done < self.budget and not self.stop.is_set():
-            kind, sql, params, copy_data = self.pick()
-            self.execute(kind, sql, params, copy_data)
-            self.done += 1
+        try:
+            self.connect()
+            while self.done < self.budget:
+                kind, sql, params, copy_data = self.pick()
+                self.execute(kind, sql, params, copy_data)
+                self.done += 1
+        except Exception:
+            with self.stats.lock:
+                self.stats.problems.append("session %d stopped after %d statements: %s"
+                                           % (self.idx, self.done, traceback.format_exc()))
         try:
             if self.conn is not None and not self.conn.closed:
                 cur = self.conn.cursor()
@@ -160,8 +165,15 @@ class Session(threading.Thread):
                                                        % (self.idx, self.render(sql, params), rows[0]))
             if kind == "begin":
                 self.savepoints = []
-        except psycopg2.Error as e:
-            code = e.pgcode
+        except Exception as e:
+            # psycopg2 can raise a SystemError when the server ends the
+            # connection during COPY FROM
+            if not isinstance(e, (psycopg2.Error, SystemError)):
+                raise
+            code = getattr(e, "pgcode", None)
+            cause = e.__cause__ or e.__context__
+            if code is None and isinstance(cause, psycopg2.Error):
+                code = cause.pgcode
             lost = self.conn.closed != 0 or isinstance(e, psycopg2.InterfaceError) or (
                 code is None and isinstance(e, psycopg2.OperationalError))
             if lost or (code is not None and code.startswith("57P")):
@@ -181,7 +193,15 @@ class Session(threading.Thread):
                 if code in INTERNAL_ERRORS:
                     with self.stats.lock:
                         self.stats.internal.append(
-                            (self.idx, self.render(sql, params), code, (e.pgerror or str(e)).strip()))
+                            (self.idx, self.render(sql, params), code,
+                             (getattr(e, "pgerror", None) or str(e)).strip()))
+                if isinstance(e, SystemError):
+                    # the connection's state is unknown: start afresh
+                    try:
+                        self.conn.close()
+                    except Exception:
+                        pass
+                    self.connect()
         self.stats.add(kind, outcome)
 
     def render(self, sql, params):
@@ -659,13 +679,12 @@ def main():
     prepare(args.dsn)
     stats = Stats()
     peers = {}
-    stop = threading.Event()
     per = args.statements // args.sessions
     sessions = []
     args.sessions_list = sessions
     for i in range(args.sessions):
         sessions.append(Session(i, args, stats, per + (1 if i < args.statements % args.sessions else 0),
-                                peers, stop))
+                                peers))
     for s in sessions:
         s.start()
     for s in sessions:
