@@ -11,14 +11,17 @@ wrong types, mismatched and multidimensional arrays), mixed with
 transaction control (BEGIN at every isolation level, SAVEPOINT, ROLLBACK TO,
 RELEASE, COMMIT, ROLLBACK, PREPARE TRANSACTION), statement_timeout,
 logext.debug_precommit_sleep_ms (to widen the commit window),
-pg_cancel_backend and now and then pg_terminate_backend of the other
-session, log_create / log_drop / log_roll of the same few names, consumer
-group calls (log_commit, log_committed, log_reset_offsets, log_read_group,
+pg_cancel_backend of a session (at once, or 0-30 ms later from a helper
+connection so that it lands inside a statement or a COMMIT, the session's
+own COMMIT too), now and then pg_terminate_backend of the other session,
+log_create / log_drop / log_roll of the same few names, consumer group
+calls (log_commit, log_committed, log_reset_offsets, log_read_group,
 log_join, log_heartbeat, log_leave, log_delete_group), log_compact_offsets,
-COPY and INSERT into segment relations, the monitoring views, and rarely
-DROP EXTENSION logext CASCADE + CREATE EXTENSION.  Per session the
-statements come from a RNG seeded with --seed and the session number (the
-interleaving of the sessions is up to the scheduler).
+COPY and INSERT into segment relations, the monitoring views, whole-partition
+reads that check their offsets, and rarely DROP EXTENSION logext CASCADE +
+CREATE EXTENSION.  Per session the statements come from a RNG seeded with
+--seed and the session number (the interleaving of the sessions is up to
+the scheduler).
 
 DSN is a libpq connection string of a superuser connection to a database
 of a server that preloads logext (logext is created there if missing; logs
@@ -98,6 +101,8 @@ class Session(threading.Thread):
         self.prepared = 0
         self.expect_loss = False
         self.done = 0
+        self.helper = None          # connection of gen_cancel_later
+        self.timers = []
 
     # ------------------------------------------------------------ plumbing
     def connect(self):
@@ -140,6 +145,13 @@ class Session(threading.Thread):
             with self.stats.lock:
                 self.stats.problems.append("session %d stopped after %d statements: %s"
                                            % (self.idx, self.done, traceback.format_exc()))
+        for t in self.timers:
+            t.join()
+        try:
+            if self.helper is not None:
+                self.helper.close()
+        except Exception:
+            pass
         try:
             if self.conn is not None and not self.conn.closed:
                 cur = self.conn.cursor()
@@ -290,6 +302,9 @@ class Session(threading.Thread):
             r = rng.random()
             self.savepoints = []
             if r < 0.6:
+                if self.chance(0.25):
+                    # cancel this session's own COMMIT (and its pre-commit write)
+                    self.schedule_cancel(self.peers[self.idx], self.rng.random() * 0.03)
                 return ("commit", "COMMIT", None, None)
             if r < 0.9:
                 return ("rollback", "ROLLBACK", None, None)
@@ -302,7 +317,7 @@ class Session(threading.Thread):
             ("reset_offsets", 3), ("delete_group", 1), ("join", 3), ("heartbeat", 2),
             ("leave", 2), ("views", 4), ("routing", 2), ("last_positions", 2),
             ("compact", 1), ("copy", 3), ("insert_segment", 2), ("select_segment", 2),
-            ("timeout", 2), ("precommit_sleep", 1), ("cancel", 2), ("terminate", 0.15),
+            ("timeout", 2), ("precommit_sleep", 1), ("cancel", 1), ("cancel_later", 3), ("terminate", 0.15),
             ("prepared_end", 1), ("wrong_type", 2), ("extension", 0.02), ("verify", 2),
         ]
         total = sum(w for _, w in weights)
@@ -516,7 +531,7 @@ class Session(threading.Thread):
         return ("timeout", "SET statement_timeout = '%s'" % t, None, None)
 
     def gen_precommit_sleep(self):
-        ms = self.rng.choice([0, 0, 1, 5, 20])
+        ms = self.rng.choice([0, 0, 1, 5, 20, 50])
         return ("precommit_sleep", "SET logext.debug_precommit_sleep_ms = %d" % ms, None, None)
 
     def other_pid(self):
@@ -527,6 +542,33 @@ class Session(threading.Thread):
         with self.stats.lock:
             self.stats.cancels += 1
         return ("cancel", "SELECT pg_cancel_backend(%s)", (self.other_pid(),), None)
+
+    def gen_cancel_later(self):
+        """cancel a session (this one or another) 0-30 ms from now, from a
+        helper connection, so that the cancel lands inside a statement or a
+        COMMIT rather than between them"""
+        target = self.rng.choice(list(self.peers.values()))
+        delay = self.rng.random() * 0.03
+        self.schedule_cancel(target, delay)
+        return ("cancel_later", "SELECT 'cancel in %d ms'" % int(delay * 1000), None, None)
+
+    def schedule_cancel(self, target, delay):
+        with self.stats.lock:
+            self.stats.cancels += 1
+
+        def fire():
+            try:
+                if self.helper is None or self.helper.closed:
+                    self.helper = psycopg2.connect(self.args.dsn, application_name="fuzz_helper%d" % self.idx)
+                    self.helper.autocommit = True
+                self.helper.cursor().execute("SELECT pg_cancel_backend(%s)", (target,))
+            except psycopg2.Error:
+                pass
+
+        t = threading.Timer(delay, fire)
+        t.daemon = True
+        t.start()
+        self.timers = [x for x in self.timers if x.is_alive()] + [t]
 
     def gen_terminate(self):
         with self.stats.lock:
