@@ -2,7 +2,7 @@
 """test/fuzz.py -- logext's own fuzzer.
 
     python3 test/fuzz.py --dsn DSN [--seed N] [--statements N] [--sessions 2]
-                         [--log SERVER_LOG] [--quiet]
+                         [--log SERVER_LOG] [--force-parallel] [--quiet]
 
 Two (or --sessions) sessions, each on its own thread and connection, call
 every logext function with random arguments, valid and invalid (NULLs,
@@ -113,6 +113,8 @@ class Session(threading.Thread):
                 cur = self.conn.cursor()
                 cur.execute("SET statement_timeout = '5s'")
                 cur.execute("SET lock_timeout = '5s'")
+                if self.args.force_parallel:
+                    cur.execute("SET force_parallel_mode = on")
                 cur.execute("SELECT pg_backend_pid()")
                 self.peers[self.idx] = cur.fetchone()[0]
                 self.savepoints = []
@@ -712,6 +714,8 @@ def main():
     ap.add_argument("--statements", type=int, default=4000, help="statements over all sessions")
     ap.add_argument("--sessions", type=int, default=2)
     ap.add_argument("--log", help="server log to check for crashes")
+    ap.add_argument("--force-parallel", action="store_true",
+                    help="run every session with force_parallel_mode = on")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
     out = sys.stdout
