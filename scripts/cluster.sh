@@ -38,7 +38,7 @@ LOGEXT_PG_MAJOR=15
 LOGEXT_EXTNAME=${LOGEXT_EXTNAME:-logext}
 LOGEXT_BIN=${LOGEXT_BIN:-/usr/lib/postgresql/$LOGEXT_PG_MAJOR/bin}
 LOGEXT_PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libipc-run-perl
- libtap-parser-sourcehandler-pgtap-perl make gcc postgresql-15-pgq3 perl"
+ libtap-parser-sourcehandler-pgtap-perl make gcc postgresql-15-pgq3 perl sqlsmith python3-psycopg2"
 
 LOGEXT_SRC=${LOGEXT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 LOGEXT_WORK=${LOGEXT_WORK:-}
