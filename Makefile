@@ -34,7 +34,10 @@ OBJS = \
 	src/consumer/offsets.o \
 	src/consumer/group.o \
 	src/worker/maintenance.o \
-	src/partition/roll.o
+	src/partition/roll.o \
+	src/dump/dumpam.o \
+	src/dump/dumpscan.o \
+	src/dump/restore.o
 
 EXTENSION = logext
 DATA = sql/logext--1.0.sql

@@ -478,6 +478,41 @@ CREATE VIEW logext.consumer_groups AS
       LEFT JOIN logext.log_group_members() m ON m."group" = o."group" AND m.member_id = o.member_id;
 COMMENT ON VIEW logext.consumer_groups IS 'committed offset and lag of every consumer group on every partition';
 
+--
+-- Backup and restore.  logext.dump stands for everything logext stores:
+-- a scan of it gives every log, segment, record and consumer offset as of
+-- the scan's snapshot, as rows; inserting those rows (in the same order,
+-- in one transaction) recreates them.  It is an extension configuration
+-- table, so pg_dump dumps its rows and pg_restore loads them; the segment
+-- relations are members of the extension and are not dumped themselves.
+-- Reading it reads every log, so only superusers (and roles granted
+-- SELECT on it, or pg_read_all_data) may.
+--
+CREATE FUNCTION logext.log_dump_handler(internal)
+RETURNS table_am_handler
+AS 'MODULE_PATHNAME', 'log_dump_handler'
+LANGUAGE C STRICT;
+COMMENT ON FUNCTION logext.log_dump_handler(internal) IS 'handler of the table access method log_dump (logext.dump)';
+
+CREATE ACCESS METHOD log_dump TYPE TABLE HANDLER logext.log_dump_handler;
+COMMENT ON ACCESS METHOD log_dump IS 'logext.dump: the contents of every log, for pg_dump and pg_restore (logext)';
+
+CREATE TABLE logext.dump (
+    item        text NOT NULL,
+    log_name    text NOT NULL,
+    partition   integer,
+    log_offset  bigint,
+    appended_at timestamptz,
+    key         text,
+    value       bytea,
+    headers     jsonb,
+    "group"     text,
+    settings    jsonb
+) USING log_dump WITH (parallel_workers = 0);
+COMMENT ON TABLE logext.dump IS 'every log, segment, record and consumer offset, as rows: what pg_dump dumps and pg_restore restores (stores nothing itself)';
+SELECT pg_catalog.pg_extension_config_dump('logext.dump', '');
+REVOKE ALL ON logext.dump FROM PUBLIC;
+
 GRANT USAGE ON SCHEMA logext TO PUBLIC;
 -- the monitoring views show what the functions behind them show to anyone
 GRANT SELECT ON logext.partitions, logext.waiters, logext.log_segments,

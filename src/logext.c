@@ -32,6 +32,7 @@
 #include "commit/precommit.h"
 #include "consumer/group.h"
 #include "consumer/offsets.h"
+#include "dump/dump.h"
 #include "hooks/guard.h"
 #include "logext.h"
 #include "shmem.h"
@@ -155,6 +156,7 @@ _PG_init(void)
 
 	LogRegisterRmgr();
 	LogCommitInit();
+	LogRestoreInit();
 	LogGuardInstall();
 	LogMaintenanceRegister();
 }

@@ -69,8 +69,21 @@ LogCursorInit(LogCursor *c, Relation rel, BufferAccessStrategy strategy)
 	c->buf = InvalidBuffer;
 	c->locked = false;
 	c->single_block = false;
+	c->fixed_end = false;
 	c->pos = 0;
 	c->idx = 0;
+}
+
+/*
+ * From now on, stop at the blocks the relation has now: pages written later
+ * are not read (a scan as of a snapshot does not follow appends made after
+ * it).
+ */
+void
+LogCursorFixEnd(LogCursor *c)
+{
+	c->nblocks = RelationGetNumberOfBlocks(c->rel);
+	c->fixed_end = true;
 }
 
 static void
@@ -136,6 +149,8 @@ LogCursorPeek(LogCursor *c, LogRecordHeader *hdr)
 		CHECK_FOR_INTERRUPTS();
 		if (c->blkno >= c->nblocks)
 		{
+			if (c->fixed_end)
+				return false;
 			c->nblocks = RelationGetNumberOfBlocks(c->rel);
 			if (c->blkno >= c->nblocks)
 				return false;

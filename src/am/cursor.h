@@ -26,6 +26,7 @@ typedef struct LogCursor
 	Buffer		buf;			/* pin on blkno, or InvalidBuffer */
 	bool		locked;			/* share lock on buf held (after Peek) */
 	bool		single_block;	/* stop at the end of blkno (block scans) */
+	bool		fixed_end;		/* stop at nblocks, never look for more */
 	uint32		pos;			/* position of the next record, 0 = first */
 	uint16		idx;			/* index among records starting on blkno */
 } LogCursor;
@@ -42,6 +43,7 @@ typedef struct LogRecordData
 extern void LogCursorInit(LogCursor *c, Relation rel, BufferAccessStrategy strategy);
 extern void LogCursorSeekOffset(LogCursor *c, LogOffset target);
 extern void LogCursorSeekBlock(LogCursor *c, BlockNumber blkno, bool single_block);
+extern void LogCursorFixEnd(LogCursor *c);
 extern bool LogCursorPeek(LogCursor *c, LogRecordHeader *hdr);
 extern void LogCursorAdvance(LogCursor *c, const LogRecordHeader *hdr);
 extern void LogCursorUnlock(LogCursor *c);

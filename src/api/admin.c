@@ -35,6 +35,7 @@
 #include "am/handler.h"
 #include "am/segment.h"
 #include "am/writer.h"
+#include "api/admin.h"
 #include "catalog/logacl.h"
 #include "catalog/logcache.h"
 #include "partition/roll.h"
@@ -182,6 +183,19 @@ create_as_owner(void *arg)
 	SPI_finish();
 }
 
+static void
+create_log(CreateArgs *a)
+{
+	if (strncmp(a->name, "__", 2) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_RESERVED_NAME),
+				 errmsg("log name \"%s\" is reserved", a->name),
+				 errdetail("Names starting with \"__\" are used by logext itself.")));
+	a->caller = GetUserId();
+	LogCheckCreate(a->name);
+	LogRunAsOwner(create_as_owner, a);
+}
+
 PG_FUNCTION_INFO_V1(logext_log_create);
 Datum
 logext_log_create(PG_FUNCTION_ARGS)
@@ -193,17 +207,22 @@ logext_log_create(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("log name must not be null")));
 	a.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (strncmp(a.name, "__", 2) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_RESERVED_NAME),
-				 errmsg("log name \"%s\" is reserved", a.name),
-				 errdetail("Names starting with \"__\" are used by logext itself.")));
 	a.partitions = PG_GETARG_DATUM(1);
 	a.partitions_null = PG_ARGISNULL(1);
-	a.caller = GetUserId();
-	LogCheckCreate(a.name);
-	LogRunAsOwner(create_as_owner, &a);
+	create_log(&a);
 	PG_RETURN_VOID();
+}
+
+/* log_create(name, partitions) from C (restore of a dump) */
+void
+LogCreateLog(const char *name, int32 partitions)
+{
+	CreateArgs	a;
+
+	a.name = name;
+	a.partitions = Int32GetDatum(partitions);
+	a.partitions_null = false;
+	create_log(&a);
 }
 
 static void

@@ -29,8 +29,11 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_class.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -45,9 +48,12 @@
 static Oid	creating_nsp = InvalidOid;
 static char creating_name[NAMEDATALEN] = "";
 
-/* is the new relation rel the transient copy of a locked segment? */
-static bool
-is_rewrite_of_segment(Relation rel)
+/*
+ * Is the new relation rel the transient copy, made by VACUUM FULL, of a
+ * locked relation of the same access method in schema logext?
+ */
+bool
+LogRelationIsRewrite(Relation rel)
 {
 	const char *relname = RelationGetRelationName(rel);
 	char		expected[NAMEDATALEN];
@@ -96,7 +102,7 @@ LogSegmentCreationAllowed(Relation rel)
 		return true;
 	if (IsBinaryUpgrade)
 		return true;
-	return is_rewrite_of_segment(rel);
+	return LogRelationIsRewrite(rel);
 }
 
 static void
@@ -167,5 +173,21 @@ logext_segment_create(PG_FUNCTION_ARGS)
 	relid = get_relname_relid(name, nsp);
 	if (!OidIsValid(relid))
 		elog(ERROR, "logext: segment \"%s\" was not created", qualname);
+
+	/*
+	 * A segment is a member of the extension (CREATE EXTENSION makes its
+	 * own segments members anyway), so that pg_dump leaves it out: its
+	 * records travel in logext.dump.  DROP EXTENSION drops it.
+	 */
+	if (!creating_extension)
+	{
+		ObjectAddress seg;
+		ObjectAddress ext;
+
+		ObjectAddressSet(seg, RelationRelationId, relid);
+		ObjectAddressSet(ext, ExtensionRelationId,
+						 get_extension_oid("logext", false));
+		recordDependencyOn(&seg, &ext, DEPENDENCY_EXTENSION);
+	}
 	PG_RETURN_OID(relid);
 }

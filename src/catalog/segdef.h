@@ -17,5 +17,6 @@
 #define LOGEXT_SCHEMA "logext"
 
 extern bool LogSegmentCreationAllowed(Relation rel);
+extern bool LogRelationIsRewrite(Relation rel);
 
 #endif							/* LOGEXT_CATALOG_SEGDEF_H */

@@ -105,6 +105,7 @@
 #include "utils/syscache.h"
 
 #include "am/cursor.h"
+#include "am/visibility.h"
 #include "commit/pending.h"
 #include "consumer/offsets.h"
 #include "partition/roll.h"
@@ -615,6 +616,32 @@ starts_with_seeds(Relation rel)
 	return result;
 }
 
+/*
+ * Where a scan of the offsets log's segments rels (oldest first) starts:
+ * the newest segment that begins with compaction's seeds, which hold the
+ * whole state as of then, or the first.
+ */
+static int
+first_segment_to_scan(List *rels)
+{
+	for (int i = list_length(rels) - 1; i > 0; i--)
+		if (starts_with_seeds((Relation) list_nth(rels, i)))
+			return i;
+	return 0;
+}
+
+/* a local hash of offset keys, in the current memory context */
+static HTAB *
+local_offsets_hash(const char *name, Size entrysize)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(OffsetKey);
+	ctl.entrysize = entrysize;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 static void
 local_add(HTAB *local, const OffsetKey *key, TransactionId xid, LogOffset value)
 {
@@ -634,6 +661,84 @@ local_add(HTAB *local, const OffsetKey *key, TransactionId xid, LogOffset value)
 						OFFSET_VERSIONS, key->group)));
 }
 
+typedef void (*OffsetsRecordFn) (const LogRecordHeader *hdr,
+								 const OffsetRecord *orec, const char *group,
+								 void *arg);
+
+/*
+ * Call fn for each record of the offsets log's segments rels (oldest
+ * first) from the newest one that starts with seeds, of the logs log_ids
+ * (sorted; NULL: all), that is live (snapshot NULL: committed or still
+ * running) or visible to snapshot.
+ */
+static void
+scan_offsets_records(List *rels, Snapshot snapshot, const int32 *log_ids,
+					 int nlog_ids, OffsetsRecordFn fn, void *arg)
+{
+	ListCell   *lc;
+
+	for_each_from(lc, rels, first_segment_to_scan(rels))
+	{
+		LogCursor	c;
+		LogRecordHeader hdr;
+
+		LogCursorInit(&c, (Relation) lfirst(lc), NULL);
+		while (LogCursorPeek(&c, &hdr))
+		{
+			bool		wanted;
+			LogRecordData rec;
+			OffsetRecord orec;
+			char	   *group;
+
+			CHECK_FOR_INTERRUPTS();
+			if (snapshot != NULL)
+				wanted = LogRecordVisibility(c.buf, c.pos, &hdr, snapshot) == LOG_VISIBLE;
+			else
+				wanted = (hdr.flags & LOG_REC_INVALID) == 0 &&
+					((hdr.flags & (LOG_REC_FROZEN | LOG_REC_COMMITTED)) != 0 ||
+					 TransactionIdIsInProgress(hdr.xid) ||
+					 TransactionIdDidCommit(hdr.xid));
+			if (!wanted)
+			{
+				LogCursorUnlock(&c);
+				LogCursorAdvance(&c, &hdr);
+				continue;
+			}
+			LogCursorReadRecord(&c, &hdr, &rec);
+			LogCursorUnlock(&c);
+			LogCursorAdvance(&c, &hdr);
+			decode_record(&hdr, &rec, &orec);
+			group = text_to_cstring(rec.key);
+			if (orec.log_id != LOADED_MARKER &&
+				(log_ids == NULL || log_id_in(orec.log_id, log_ids, nlog_ids)))
+				fn(&hdr, &orec, group, arg);
+			pfree(group);
+			pfree(rec.key);
+			pfree(rec.value);
+		}
+		LogCursorEnd(&c);
+	}
+}
+
+typedef struct OffsetsScanState
+{
+	HTAB	   *local;
+	Oid			olog;
+} OffsetsScanState;
+
+static void
+scan_add_version(const LogRecordHeader *hdr, const OffsetRecord *orec,
+				 const char *group, void *arg)
+{
+	OffsetsScanState *st = (OffsetsScanState *) arg;
+	OffsetKey	key;
+
+	make_key_in(&key, st->olog, group, orec->log_id, orec->partition);
+	local_add(st->local, &key,
+			  (hdr->flags & LOG_REC_FROZEN) ? FrozenTransactionId : hdr->xid,
+			  orec->next_offset);
+}
+
 /*
  * Collect every record of the offsets log whose transaction committed or is
  * still running, with its xid, in log order, into a local hash of version
@@ -645,74 +750,12 @@ local_add(HTAB *local, const OffsetKey *key, TransactionId xid, LogOffset value)
 static HTAB *
 scan_offsets_log(List *rels, Oid olog, const int32 *log_ids, int nlog_ids)
 {
-	HASHCTL		ctl;
-	HTAB	   *local;
-	int			start = 0;
-	int			i;
-	ListCell   *lc;
+	OffsetsScanState st;
 
-	ctl.keysize = sizeof(OffsetKey);
-	ctl.entrysize = sizeof(OffsetEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	local = hash_create("logext offsets scan", 256, &ctl,
-						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-
-	for (i = list_length(rels) - 1; i > 0; i--)
-		if (starts_with_seeds((Relation) list_nth(rels, i)))
-		{
-			start = i;
-			break;
-		}
-
-	i = 0;
-	foreach(lc, rels)
-	{
-		LogCursor	c;
-		LogRecordHeader hdr;
-
-		if (i++ < start)
-			continue;
-		LogCursorInit(&c, (Relation) lfirst(lc), NULL);
-		while (LogCursorPeek(&c, &hdr))
-		{
-			bool		frozen = (hdr.flags & LOG_REC_FROZEN) != 0;
-			bool		live = (hdr.flags & LOG_REC_INVALID) == 0 &&
-				(frozen || (hdr.flags & LOG_REC_COMMITTED) != 0 ||
-				 TransactionIdIsInProgress(hdr.xid) ||
-				 TransactionIdDidCommit(hdr.xid));
-			LogRecordData rec;
-
-			if (!live)
-			{
-				LogCursorUnlock(&c);
-				LogCursorAdvance(&c, &hdr);
-				continue;
-			}
-			LogCursorReadRecord(&c, &hdr, &rec);
-			LogCursorUnlock(&c);
-			LogCursorAdvance(&c, &hdr);
-			{
-				OffsetRecord orec;
-				OffsetKey	key;
-				char	   *group;
-
-				decode_record(&hdr, &rec, &orec);
-				group = text_to_cstring(rec.key);
-				if (orec.log_id != LOADED_MARKER &&
-					(log_ids == NULL || log_id_in(orec.log_id, log_ids, nlog_ids)))
-				{
-					make_key_in(&key, olog, group, orec.log_id, orec.partition);
-					local_add(local, &key, frozen ? FrozenTransactionId : hdr.xid,
-							  orec.next_offset);
-				}
-				pfree(group);
-				pfree(rec.key);
-				pfree(rec.value);
-			}
-		}
-		LogCursorEnd(&c);
-	}
-	return local;
+	st.local = local_offsets_hash("logext offsets scan", sizeof(OffsetEntry));
+	st.olog = olog;
+	scan_offsets_records(rels, NULL, log_ids, nlog_ids, scan_add_version, &st);
+	return st.local;
 }
 
 /*
@@ -1422,8 +1465,8 @@ seed_offsets(void *arg, StringInfo buf)
  * twice what compaction would keep.  Entries of dropped databases, logs and
  * extensions are freed first in any case.  Returns the number of offsets
  * kept; 0 if there is nothing to compact (the log's only segment is empty);
- * -1 if nothing was done (below the threshold, or another compaction is
- * running).
+ * -1 if nothing was done (below the threshold, another compaction is
+ * running, or logext.dump is being read).
  */
 int64
 LogOffsetsCompact(bool force)
@@ -1434,6 +1477,8 @@ LogOffsetsCompact(bool force)
 	int			nkeys = 0;
 	Oid			segments_relid = get_relname_relid("segments",
 												   get_namespace_oid("logext", false));
+	Oid			dump_relid = get_relname_relid("dump",
+											   get_namespace_oid("logext", false));
 
 	LogextRequirePreload();
 	memset(&seed, 0, sizeof(seed));
@@ -1441,6 +1486,19 @@ LogOffsetsCompact(bool force)
 
 	/* one compaction at a time (self-conflicting, but not with DML) */
 	if (!ConditionalLockRelationOid(segments_relid, ShareUpdateExclusiveLock))
+		return -1;
+
+	/*
+	 * Nor while logext.dump is being read: a scan of it reads the offsets as
+	 * of its snapshot, from the segments a compaction drops.  pg_dump locks
+	 * logext.dump right after taking its snapshot, and holds the lock to the
+	 * end, so a lock there means "not now".  Only a dump whose snapshot was
+	 * taken just before this compaction commits, but whose lock comes after,
+	 * can still find the old segments gone (its scan then fails and says to
+	 * run it again).
+	 */
+	if (OidIsValid(dump_relid) &&
+		!ConditionalLockRelationOid(dump_relid, AccessExclusiveLock))
 		return -1;
 	ensure_loaded();
 	purge_stale_entries(seed.olog, &seed.dropped_logs, &seed.ndropped);
@@ -1542,4 +1600,78 @@ LogOffsetsNextActiveDatabase(void)
 		}
 	LWLockRelease(offsets_lock);
 	return dbid;
+}
+
+/* ----------------------------------------------------------------
+ * Offsets as of a snapshot (logext.dump)
+ * ----------------------------------------------------------------
+ */
+
+typedef struct SnapshotOffset
+{
+	OffsetKey	key;
+	LogOffset	value;
+} SnapshotOffset;
+
+/*
+ * The committed offsets that snapshot sees, of the logs log_ids (sorted),
+ * read from rels, the offsets log's segments as that snapshot's catalog
+ * lists them, oldest first (locked by the caller).  The last record of a
+ * key the snapshot sees wins: the key lock makes log order commit order
+ * for a key.  Reading starts at the newest segment that starts with
+ * compaction's seeds, like the cache load.  Returns how many, palloc'd,
+ * ordered by log, partition and group (so that dumps compare equal).
+ */
+static int
+group_offset_cmp(const void *a, const void *b)
+{
+	const LogGroupOffset *x = (const LogGroupOffset *) a;
+	const LogGroupOffset *y = (const LogGroupOffset *) b;
+
+	if (x->log_id != y->log_id)
+		return x->log_id < y->log_id ? -1 : 1;
+	if (x->partition != y->partition)
+		return x->partition < y->partition ? -1 : 1;
+	return strcmp(x->group, y->group);
+}
+
+static void
+asof_set(const LogRecordHeader *hdr, const OffsetRecord *orec,
+		 const char *group, void *arg)
+{
+	OffsetKey	key;
+	SnapshotOffset *entry;
+
+	make_key_in(&key, InvalidOid, group, orec->log_id, orec->partition);
+	entry = hash_search((HTAB *) arg, &key, HASH_ENTER, NULL);
+	entry->value = orec->next_offset;
+}
+
+int
+LogOffsetsAsOf(List *rels, Snapshot snapshot, const int32 *log_ids,
+			   int nlog_ids, LogGroupOffset **result)
+{
+	HTAB	   *local;
+	HASH_SEQ_STATUS seq;
+	SnapshotOffset *entry;
+	int			n = 0;
+
+	local = local_offsets_hash("logext offsets as of a snapshot", sizeof(SnapshotOffset));
+	scan_offsets_records(rels, snapshot, log_ids, nlog_ids, asof_set, local);
+
+	*result = palloc(sizeof(LogGroupOffset) * Max(hash_get_num_entries(local), 1));
+	hash_seq_init(&seq, local);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		if (entry->value == NO_OFFSET)
+			continue;			/* deleted */
+		strlcpy((*result)[n].group, entry->key.group, sizeof((*result)[n].group));
+		(*result)[n].log_id = entry->key.log_id;
+		(*result)[n].partition = entry->key.partition;
+		(*result)[n].next_offset = entry->value;
+		n++;
+	}
+	hash_destroy(local);
+	qsort(*result, n, sizeof(LogGroupOffset), group_offset_cmp);
+	return n;
 }

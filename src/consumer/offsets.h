@@ -11,6 +11,8 @@
 #ifndef LOGEXT_CONSUMER_OFFSETS_H
 #define LOGEXT_CONSUMER_OFFSETS_H
 
+#include "nodes/pg_list.h"
+
 #include "catalog/logcache.h"
 #include "logext.h"
 
@@ -41,6 +43,8 @@ extern bool LogOffsetsGet(const char *group, int32 log_id, int32 partition,
 extern void LogOffsetsCommit(const char *group, LogCacheEntry *log,
 							 int32 partition, LogOffset next_offset);
 extern int	LogOffsetsList(LogGroupOffset **list);
+extern int	LogOffsetsAsOf(List *rels, Snapshot snapshot, const int32 *log_ids,
+						   int nlog_ids, LogGroupOffset **result);
 extern int64 LogOffsetsCompact(bool force);
 extern Oid	LogOffsetsNextActiveDatabase(void);
 

@@ -103,16 +103,13 @@ seed_read(void *arg, char *dst, uint32 len)
 }
 
 static Oid
-create_segment(int32 log_id, int32 partition)
+create_segment(int32 log_id, int32 partition, const char *name)
 {
 	Oid			argtypes[3] = {INT4OID, INT4OID, TEXTOID};
 	Datum		args[3];
-	char		name[NAMEDATALEN];
 	bool		isnull;
 	Oid			relid;
 
-	snprintf(name, sizeof(name), "seg_%d_%d_x%u", log_id, partition,
-			 GetTopTransactionId());
 	args[0] = Int32GetDatum(log_id);
 	args[1] = Int32GetDatum(partition);
 	args[2] = CStringGetTextDatum(name);
@@ -230,7 +227,13 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 	}
 	old_slot = LogSlotGet(old_relid);
 
-	new_relid = create_segment(log_id, partition);
+	{
+		char		name[NAMEDATALEN];
+
+		snprintf(name, sizeof(name), "seg_%d_%d_x%u", log_id, partition,
+				 GetTopTransactionId());
+		new_relid = create_segment(log_id, partition, name);
+	}
 	new_rel = relation_open(new_relid, AccessExclusiveLock);
 	new_slot = LogSlotGet(new_relid);
 
@@ -305,6 +308,28 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 	elog(DEBUG1, "logext: log \"%s\" partition %d rolled to a new segment at offset " INT64_FORMAT,
 		 (*log)->name, partition, base);
 	return new_relid;
+}
+
+/*
+ * Add an empty segment starting at base to a partition of a log created in
+ * the current transaction (restore of a dump), which nobody else can see
+ * yet: no roll, no shared state.  Returns the new relation's OID.
+ */
+Oid
+LogAddSegment(int32 log_id, int32 partition, LogOffset base)
+{
+	char		name[NAMEDATALEN];
+	Oid			relid;
+	Relation	rel;
+
+	snprintf(name, sizeof(name), "seg_%d_%d_" INT64_FORMAT, log_id, partition,
+			 base);
+	relid = create_segment(log_id, partition, name);
+	rel = relation_open(relid, AccessExclusiveLock);
+	LogSegmentWriteMeta(rel, log_id, partition, base);
+	relation_close(rel, NoLock);
+	add_catalog_row(log_id, partition, base, relid);
+	return relid;
 }
 
 /* undo one roll in shared memory (abort of its (sub)transaction) */
@@ -470,7 +495,7 @@ LogDropSegment(Oid relid)
 		dropped = lappend(dropped, d);
 		MemoryContextSwitchTo(old);
 	}
-	/* segments made by CREATE EXTENSION belong to it; others do not */
+	/* segments are members of the extension: leave it before the drop */
 	deleteDependencyRecordsForClass(RelationRelationId, relid,
 									ExtensionRelationId, DEPENDENCY_EXTENSION);
 	CommandCounterIncrement();

@@ -25,7 +25,6 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use IPC::Run;
 use Time::HiRes qw(usleep);
 use FindBin;
 use lib $FindBin::RealBin;
@@ -79,22 +78,10 @@ $node->safe_psql('postgres',
 
 # holes: a transaction killed by a crash after its pre-commit write (a
 # 20 kB value included), then more records after the restart
-my $before = $node->safe_psql('postgres',
-	"SELECT next_offset FROM logext.partitions WHERE log_name = 'vt' AND partition = 1");
-my ($bg_out, $bg_err) = ('', '');
-my $bg = IPC::Run::start(
-	[
-		'psql', '-X', '-q', '-d', $node->connstr('postgres'), '-c',
-		q{SET logext.debug_precommit_sleep_ms = 60000;
-		  BEGIN;
-		  SELECT logext.log_append('vt', 'hole ' || g, partition => 1) FROM generate_series(1, 10) g;
-		  SELECT logext.log_append('vt', repeat('h', 20000)::text, partition => 1);
-		  COMMIT;}
-	],
-	'<', '/dev/null', '>', \$bg_out, '2>', \$bg_err);
-$node->poll_query_until('postgres',
-	"SELECT next_offset > $before FROM logext.partitions WHERE log_name = 'vt' AND partition = 1")
-  or die "the in-flight transaction did not write its records";
+my $bg = start_in_precommit($node, 'postgres', 'vt', 1,
+	"SELECT logext.log_append('vt', 'hole ' || g, partition => 1) FROM generate_series(1, 10) g; "
+	  . "SELECT logext.log_append('vt', repeat('h', 20000)::text, partition => 1)",
+	60000);
 crash_node($node);
 eval { $bg->finish; };
 $node->start;

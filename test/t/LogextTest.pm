@@ -7,6 +7,10 @@
 # crash_node($node): SIGKILL a node's postmaster and all its children.
 # log_fingerprint($node, $log, $nparts): one row per partition with the
 #   record count and an md5 over every record as log_read returns it.
+# start_in_precommit($node, $db, $log, $partition, $sql, $sleep_ms): run, in
+#   the background, a transaction that executes $sql (appends to that
+#   partition) and then sleeps in its pre-commit window, after its records
+#   were written; returns the IPC::Run handle once they are on the page.
 
 package LogextTest;
 
@@ -15,9 +19,10 @@ use warnings;
 
 use Exporter 'import';
 use Test::More;
+use IPC::Run;
 use Time::HiRes qw(usleep);
 
-our @EXPORT = qw(crash_node log_fingerprint);
+our @EXPORT = qw(crash_node log_fingerprint start_in_precommit);
 
 # Kill the postmaster and every child with SIGKILL "at once": stop the
 # postmaster first so it cannot fork or react, then kill everything, then
@@ -92,6 +97,25 @@ SELECT p, count(r.log_offset),
   FROM generate_series(0, $nparts - 1) p
   LEFT JOIN LATERAL logext.log_read('$log', p, 0, 100000000) r ON true
  GROUP BY p ORDER BY p});
+}
+
+sub start_in_precommit
+{
+	my ($node, $db, $log, $partition, $sql, $sleep_ms) = @_;
+	my $where = "log_name = '$log' AND partition = $partition";
+	my $next = $node->safe_psql($db,
+		"SELECT next_offset FROM logext.partitions WHERE $where");
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start(
+		[
+			'psql', '-X', '-q', '-d', $node->connstr($db), '-c',
+			"SET logext.debug_precommit_sleep_ms = $sleep_ms; BEGIN; $sql; COMMIT;"
+		],
+		'<', '/dev/null', '>', \$out, '2>', \$err);
+	$node->poll_query_until($db,
+		"SELECT next_offset > $next FROM logext.partitions WHERE $where")
+	  or die "the transaction in its pre-commit window did not write its records";
+	return $h;
 }
 
 1;

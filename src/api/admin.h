@@ -1,0 +1,15 @@
+/*-------------------------------------------------------------------------
+ *
+ * admin.h
+ *	  Creating logs from C.
+ *
+ * src/api/admin.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LOGEXT_API_ADMIN_H
+#define LOGEXT_API_ADMIN_H
+
+extern void LogCreateLog(const char *name, int32 partitions);
+
+#endif							/* LOGEXT_API_ADMIN_H */
