@@ -23,6 +23,7 @@ OBJS = \
 	src/commit/precommit.o \
 	src/catalog/logcache.o \
 	src/catalog/logacl.o \
+	src/catalog/groupacl.o \
 	src/catalog/segdef.o \
 	src/hooks/guard.o \
 	src/api/append.o \

@@ -440,6 +440,26 @@ AS 'MODULE_PATHNAME', 'log_leave'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION logext.log_leave(text, text) IS 'leave a consumer group';
 
+--
+-- Owners of consumer groups: the role whose transaction first commits,
+-- resets, reads from or joins a group owns it; using the group needs
+-- membership in that role.  A configuration table, so pg_dump keeps it.
+--
+CREATE TABLE logext.group_owners (
+    group_name text COLLATE "C" PRIMARY KEY,
+    owner      regrole NOT NULL
+);
+COMMENT ON TABLE logext.group_owners IS 'the role that owns each consumer group (internal catalog; changed by logext''s functions)';
+SELECT pg_catalog.pg_extension_config_dump('logext.group_owners', '');
+REVOKE ALL ON logext.group_owners FROM PUBLIC;
+GRANT SELECT ON logext.group_owners TO PUBLIC;
+
+CREATE FUNCTION logext.log_group_set_owner("group" text, new_owner regrole)
+RETURNS void
+AS 'MODULE_PATHNAME', 'log_group_set_owner'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_group_set_owner(text, regrole) IS 'hand a consumer group to another role (its owner, being a member of the new owner, or a superuser)';
+
 CREATE FUNCTION logext.log_compact_offsets(force boolean DEFAULT false)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'log_compact_offsets'

@@ -106,6 +106,66 @@ SET ROLE regress_logext_owner;
 SELECT logext.log_roll('pv.m', 0) >= 0 AS owner_can_roll;
 RESET ROLE;
 
+-- a consumer group belongs to the role that first committed to it (here
+-- the reader); others who may read the log still cannot use the group,
+-- unless they are members of the owning role; superusers can
+CREATE ROLE regress_logext_member;
+GRANT regress_logext_reader TO regress_logext_member;
+SET ROLE regress_logext_reader;
+SELECT logext.log_commit('pv.grp', 'pv.m', 0, 1);
+RESET ROLE;
+SELECT group_name, owner FROM logext.group_owners WHERE group_name LIKE 'pv.%' ORDER BY 1;
+-- group names compare bytewise whatever the database's collation
+SELECT a.attcollation::regcollation AS group_name_collation
+  FROM pg_attribute a WHERE a.attrelid = 'logext.group_owners'::regclass AND a.attname = 'group_name';
+CREATE TEMP TABLE group_matrix AS
+SELECT t.i, t.entry,
+       pg_temp.try_as('regress_logext_nobody', t.stmt) AS nobody,
+       pg_temp.try_as('regress_logext_writer', t.stmt) AS writer,
+       pg_temp.try_as('regress_logext_owner', t.stmt) AS log_owner,
+       pg_temp.try_as('regress_logext_reader', t.stmt) AS group_owner,
+       pg_temp.try_as('regress_logext_member', t.stmt) AS member,
+       pg_temp.try_as(current_user, t.stmt) AS superuser
+  FROM (VALUES
+    (1, 'log_commit',          $$SELECT logext.log_commit('pv.grp', 'pv.m', 0, 1)$$),
+    (2, 'log_committed',       $$SELECT logext.log_committed('pv.grp', 'pv.m', 0)$$),
+    (3, 'log_reset_offsets',   $$SELECT logext.log_reset_offsets('pv.grp', 'pv.m', 'earliest')$$),
+    (4, 'log_read_group',      $$SELECT count(*) FROM logext.log_read_group('pv.grp', 'pv.m')$$),
+    (5, 'log_join',            $$SELECT logext.log_join('pv.grp', 'member-%1$s')$$),
+    (6, 'log_heartbeat',       $$SELECT logext.log_heartbeat('pv.grp', 'member-%1$s')$$),
+    (7, 'log_leave',           $$SELECT logext.log_leave('pv.grp', 'member-%1$s')$$),
+    (8, 'log_group_set_owner', $$SELECT logext.log_group_set_owner('pv.grp', 'regress_logext_reader')$$),
+    (9, 'log_delete_group',    $$SELECT logext.log_delete_group('pv.grp')$$)
+  ) AS t(i, entry, stmt);
+SELECT entry, nobody, writer, log_owner, group_owner, member, superuser FROM group_matrix ORDER BY i;
+SELECT count(*) AS owner_rows_left FROM logext.group_owners WHERE group_name = 'pv.grp';
+
+-- the error names the group and its owner
+SET ROLE regress_logext_owner;
+SELECT logext.log_commit('pv.g.owner', 'pv.m', 0, 1);
+RESET ROLE;
+SET ROLE regress_logext_reader;
+SELECT logext.log_reset_offsets('pv.g.owner', 'pv.m', 'earliest');
+-- handing a group over needs membership in the new owner
+SELECT logext.log_commit('pv.hand', 'pv.m', 0, 1);
+SELECT logext.log_group_set_owner('pv.hand', 'regress_logext_owner');
+RESET ROLE;
+SET ROLE regress_logext_member;
+SELECT logext.log_group_set_owner('pv.hand', 'regress_logext_member');
+RESET ROLE;
+SET ROLE regress_logext_reader;
+SELECT logext.log_commit('pv.hand', 'pv.m', 0, 1);
+RESET ROLE;
+SELECT group_name, owner FROM logext.group_owners WHERE group_name LIKE 'pv.%' ORDER BY 1;
+-- a first use that rolls back leaves the group unowned
+BEGIN;
+SET LOCAL ROLE regress_logext_reader;
+SELECT logext.log_commit('pv.rolled', 'pv.m', 0, 1);
+ROLLBACK;
+SELECT count(*) AS rolled_back_claims FROM logext.group_owners WHERE group_name = 'pv.rolled';
+SELECT logext.log_delete_group('pv.hand');
+DROP ROLE regress_logext_member;
+
 -- ownership moves with the view's owner; the view cannot be dropped,
 -- renamed or replaced behind the log's back
 ALTER VIEW logext_logs."pv.m" OWNER TO regress_logext_reader;

@@ -29,6 +29,7 @@
 #include "storage/lwlock.h"
 #include "utils/guc.h"
 
+#include "catalog/groupacl.h"
 #include "commit/precommit.h"
 #include "consumer/group.h"
 #include "consumer/offsets.h"
@@ -157,6 +158,7 @@ _PG_init(void)
 	LogRegisterRmgr();
 	LogCommitInit();
 	LogRestoreInit();
+	LogGroupAclInit();
 	LogGuardInstall();
 	LogMaintenanceRegister();
 }

@@ -13,6 +13,9 @@
  * (before any commit still in flight), so it never skips a record that is
  * about to become visible.  Room for a committed offset in shared memory is
  * reserved by the call that commits it, so a full table fails that call.
+ * Every call that uses a group checks (and on first use claims) the
+ * group's owner (catalog/groupacl.c) after the rights on the log and
+ * before any lock on the group's offsets.
  *
  * Copyright (c) 2026, logext developers
  *
@@ -33,6 +36,7 @@
 #include "utils/timestamp.h"
 
 #include "api/read.h"
+#include "catalog/groupacl.h"
 #include "catalog/logacl.h"
 #include "catalog/logcache.h"
 #include "consumer/group.h"
@@ -204,6 +208,7 @@ log_commit(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("next_offset must not be null")));
+	LogCheckGroup(group, true);
 	commit_offset(group, log, partition, PG_GETARG_INT64(3), false);
 	PG_RETURN_VOID();
 }
@@ -235,6 +240,8 @@ log_reset_offsets(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(3))
 		from_part = to_part = partition_arg(fcinfo, 3, log);
+	/* once, before the first partition's key lock */
+	LogCheckGroup(group, true);
 	for (int32 p = from_part; p <= to_part; p++)
 	{
 		LogOffset	first;
@@ -273,9 +280,11 @@ log_delete_group(PG_FUNCTION_ARGS)
 	LogGroupOffset *list;
 	int			n = LogOffsetsList(&list);
 	int64		deleted = 0;
+	Oid			owner;
 
 	LogextRequirePreload();
 	PreventCommandIfReadOnly("log_delete_group()");
+	owner = LogCheckGroup(group, false);
 	for (int i = 0; i < n; i++)
 	{
 		LogCacheEntry *log = NULL;
@@ -293,6 +302,7 @@ log_delete_group(PG_FUNCTION_ARGS)
 		deleted++;
 	}
 	LogGroupRemoveAll(group);
+	LogForgetGroup(group, owner);
 	PG_RETURN_INT64(deleted);
 }
 
@@ -303,7 +313,7 @@ log_read_group(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *group = group_arg(fcinfo, 0);
 	LogCacheEntry *log = log_arg(fcinfo, 1);
-	const char *me = LogGroupMyMember(group);
+	const char *me;
 	int64		max_records;
 	int32		wait_ms;
 	int32	   *parts;
@@ -319,6 +329,8 @@ log_read_group(PG_FUNCTION_ARGS)
 	max_records = PG_GETARG_INT32(3);
 	wait_ms = PG_GETARG_INT32(4);
 	LogReadCheckArgs(max_records, wait_ms);
+	LogCheckGroup(group, true);
+	me = LogGroupMyMember(group);
 
 	parts = palloc(sizeof(int32) * log->nparts);
 	froms = palloc(sizeof(LogOffset) * log->nparts);
@@ -370,24 +382,57 @@ log_join(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("session timeout must not be null")));
+	LogCheckGroup(group, true);
 	LogGroupJoin(group, member, PG_GETARG_INT32(2));
 	PG_RETURN_VOID();
+}
+
+/* the group of log_heartbeat() and log_leave(), checked, and the member */
+static char *
+member_args(FunctionCallInfo fcinfo, char **member)
+{
+	char	   *group = group_arg(fcinfo, 0);
+
+	*member = text_arg(fcinfo, 1, "member id");
+	LogCheckGroup(group, false);
+	return group;
 }
 
 PG_FUNCTION_INFO_V1(log_heartbeat);
 Datum
 log_heartbeat(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(LogGroupHeartbeat(group_arg(fcinfo, 0),
-									 text_arg(fcinfo, 1, "member id")));
+	char	   *member;
+	char	   *group = member_args(fcinfo, &member);
+
+	PG_RETURN_BOOL(LogGroupHeartbeat(group, member));
 }
 
 PG_FUNCTION_INFO_V1(log_leave);
 Datum
 log_leave(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(LogGroupLeave(group_arg(fcinfo, 0),
-								 text_arg(fcinfo, 1, "member id")));
+	char	   *member;
+	char	   *group = member_args(fcinfo, &member);
+
+	PG_RETURN_BOOL(LogGroupLeave(group, member));
+}
+
+PG_FUNCTION_INFO_V1(log_group_set_owner);
+Datum
+log_group_set_owner(PG_FUNCTION_ARGS)
+{
+	char	   *group = group_arg(fcinfo, 0);
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("new owner must not be null")));
+	LogextRequirePreload();
+	PreventCommandIfReadOnly("log_group_set_owner()");
+	PreventCommandDuringRecovery("log_group_set_owner()");
+	LogSetGroupOwner(group, PG_GETARG_OID(1));
+	PG_RETURN_VOID();
 }
 
 /* (group, log_id, partition, committed offset, owner) for the view */

@@ -410,7 +410,8 @@ for my $db ('q1', 'q2', 'q3')
 	# members: 512 (half of 1024) per database and per role
 	my $s = $node->background_psql('q2', extra_params => ['-U', 'r2']);
 	$s->query_safe("SELECT logext.log_join('m', 'm' || i) FROM generate_series(1, 512) i");
-	my ($out, $err) = try_sql("SELECT logext.log_join('m', 'other')", 'q2', 'r1');
+	# (another group: 'm' belongs to r2)
+	my ($out, $err) = try_sql("SELECT logext.log_join('m.r1', 'other')", 'q2', 'r1');
 	like($err, qr/53400: too many consumer group members in database "q2"/, '(e) the 513th member of a database fails');
 	($out, $err) = try_sql("SELECT logext.log_join('m', 'other')", 'q3', 'r2');
 	like($err, qr/53400: too many consumer group members joined by role "r2"/, '(e) the 513th member of a role fails');

@@ -13,7 +13,8 @@
 #   - a fingerprint of everything (logs, creation times, partitions, segments
 #     with their base offsets and creation times, every record with offset,
 #     appended_at, key, value and headers, first and next offsets, consumer
-#     offsets, owners and ACLs of the logs' views, logext.dump itself) is the
+#     offsets, owners of consumer groups, owners and ACLs of the logs' views,
+#     logext.dump itself) is the
 #     same before and after; log_verify() finds nothing in a restored log
 #   - a crash right after the restore loses nothing of it (the records
 #     written straight into the segments are in the WAL)
@@ -67,6 +68,7 @@ SET ROLE alice;
 SELECT logext.log_create('alice.events', 1);
 SELECT logext.log_append('alice.events', 'event ' || g) FROM generate_series(1, 25) g;
 GRANT SELECT ON logext_logs."alice.events" TO bob;
+SELECT logext.log_commit('alice.reader', 'alice.events', 0, 20);
 RESET ROLE;
 GRANT INSERT ON logext_logs.orders TO bob;
 });
@@ -109,6 +111,8 @@ SELECT l.log_name, p, count(r.log_offset),
  GROUP BY 1, 2 ORDER BY 1, 2});
 	my $groups = $n->safe_psql($db, q{
 SELECT "group", log_name, partition, committed_offset FROM logext.consumer_groups ORDER BY 1, 2, 3});
+	$groups .= "\n" . $n->safe_psql($db, q{
+SELECT group_name, owner FROM logext.group_owners ORDER BY 1});
 	my $acls = $n->safe_psql($db, q{
 SELECT c.relname, c.relkind, pg_get_userbyid(c.relowner), c.relacl
   FROM pg_class c WHERE c.relnamespace = 'logext_logs'::regnamespace ORDER BY 1});
@@ -227,6 +231,13 @@ is($out, $next_alice + 1, 'fresh cluster: the restored grant lets bob read alice
 ($rc, $out, $err) = $node2->psql('src',
 	"SET ROLE bob; SELECT count(*) FROM logext.log_read('orders', 0, 0)");
 like($err, qr/permission denied/, 'fresh cluster: bob still cannot read orders');
+($rc, $out, $err) = $node2->psql('src',
+	"SET ROLE bob; SELECT logext.log_commit('alice.reader', 'alice.events', 0, 1)");
+like($err, qr/permission denied for consumer group "alice.reader"/,
+	'fresh cluster: the group still belongs to alice');
+($rc, $out, $err) = $node2->psql('src',
+	"SET ROLE alice; SELECT logext.log_commit('alice.reader', 'alice.events', 0, 21)");
+is($rc, 0, 'fresh cluster: alice goes on committing her group');
 is( $node2->safe_psql('src', q{
 SELECT count(*) FROM logext.logs l, LATERAL logext.log_verify(l.log_name)}),
 	'0', 'fresh cluster: log_verify finds nothing after the new appends');
