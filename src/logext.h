@@ -8,6 +8,8 @@
  * "log" table access method, and every record gets a dense 64-bit offset
  * when its transaction commits (see commit/precommit.c).
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/logext.h
  *
  *-------------------------------------------------------------------------

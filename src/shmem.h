@@ -4,6 +4,8 @@
  *	  logext's shared memory: one slot per partition in use, and one
  *	  in-flight record per backend.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/shmem.h
  *
  *-------------------------------------------------------------------------

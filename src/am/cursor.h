@@ -3,6 +3,8 @@
  * cursor.h
  *	  Walking the records of one segment in offset order.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/am/cursor.h
  *
  *-------------------------------------------------------------------------

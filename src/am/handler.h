@@ -3,6 +3,8 @@
  * handler.h
  *	  The "log" table access method: routine table and callbacks.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/am/handler.h
  *
  *-------------------------------------------------------------------------

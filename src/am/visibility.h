@@ -3,6 +3,8 @@
  * visibility.h
  *	  Deciding whether a log record is readable.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/am/visibility.h
  *
  *-------------------------------------------------------------------------

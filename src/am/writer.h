@@ -3,6 +3,8 @@
  * writer.h
  *	  Appending records to the pages of a segment (under the partition lock).
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/am/writer.h
  *
  *-------------------------------------------------------------------------

@@ -3,6 +3,8 @@
  * admin.h
  *	  Creating logs from C.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/api/admin.h
  *
  *-------------------------------------------------------------------------

@@ -3,6 +3,8 @@
  * read.h
  *	  Reading partitions into a set-returning function's tuplestore.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/api/read.h
  *
  *-------------------------------------------------------------------------

@@ -3,6 +3,8 @@
  * routing.h
  *	  Choosing the partition of an appended record.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/api/routing.h
  *
  *-------------------------------------------------------------------------

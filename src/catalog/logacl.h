@@ -4,6 +4,8 @@
  *	  Privileges on logs (the views in schema logext_logs), and running
  *	  logext's internal work as the extension's owner.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/catalog/logacl.h
  *
  *-------------------------------------------------------------------------

@@ -3,6 +3,8 @@
  * logcache.h
  *	  Backend-local cache of the log catalog (logext.logs, logext.segments).
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/catalog/logcache.h
  *
  *-------------------------------------------------------------------------

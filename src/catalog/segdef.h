@@ -4,6 +4,8 @@
  *	  Creating segment relations: the only way a table of the log access
  *	  method comes into being.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/catalog/segdef.h
  *
  *-------------------------------------------------------------------------

@@ -3,6 +3,8 @@
  * pending.h
  *	  Records appended by the current transaction, waiting for commit.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/commit/pending.h
  *
  *-------------------------------------------------------------------------

@@ -3,6 +3,8 @@
  * precommit.h
  *	  Writing pending records at commit; positions of the last commit.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/commit/precommit.h
  *
  *-------------------------------------------------------------------------

@@ -3,6 +3,8 @@
  * group.h
  *	  Consumer group membership and partition assignment.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/consumer/group.h
  *
  *-------------------------------------------------------------------------

@@ -4,6 +4,8 @@
  *	  Committed consumer-group offsets, and the quota shared by the
  *	  consumer group tables in shared memory.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/consumer/offsets.h
  *
  *-------------------------------------------------------------------------

@@ -4,6 +4,8 @@
  *	  logext.dump: everything logext stores, as the rows of one relation
  *	  that pg_dump dumps and pg_restore loads.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/dump/dump.h
  *
  *-------------------------------------------------------------------------

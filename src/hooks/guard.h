@@ -3,6 +3,8 @@
  * guard.h
  *	  Refusing SQL commands that would break a log segment.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/hooks/guard.h
  *
  *-------------------------------------------------------------------------

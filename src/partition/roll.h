@@ -4,6 +4,8 @@
  *	  Segment life cycle: rolling a partition to a new segment, dropping
  *	  segments.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/partition/roll.h
  *
  *-------------------------------------------------------------------------

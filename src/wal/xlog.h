@@ -11,6 +11,8 @@
  *	FREEZE	flag bits set on records of a page by VACUUM
  * Hint bits have no record of their own (MarkBufferDirtyHint handles them).
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/wal/xlog.h
  *
  *-------------------------------------------------------------------------

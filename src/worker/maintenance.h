@@ -3,6 +3,8 @@
  * maintenance.h
  *	  The logext maintenance background worker.
  *
+ * Copyright (c) 2026, logext developers
+ *
  * src/worker/maintenance.h
  *
  *-------------------------------------------------------------------------
