@@ -4,6 +4,7 @@ MODULE_big = logext
 PGFILEDESC = "logext - append-only partitioned logs with commit-ordered offsets"
 
 OBJS = \
+	src/module.o \
 	src/logext.o \
 	src/shmem.o \
 	src/am/handler.o \

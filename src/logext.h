@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * logext.h
- *	  Extension-wide constants, GUC variables and small shared typedefs.
+ *	  Extension-wide constants and small shared typedefs.
  *
  * logext keeps Kafka-style logs inside PostgreSQL: a log has a fixed number
  * of partitions, each partition is a chain of segment relations of the
@@ -31,15 +31,6 @@ typedef int64 LogOffset;
  * MaxAllocSize, 1 GB - 1) with room to spare for the other columns.
  */
 #define LOGEXT_MAX_RECORD_BYTES	((uint32) (1024 * 1024 * 1023))
-
-/* GUCs (defined in logext.c) */
-extern int	logext_max_partitions;
-extern int	logext_append_buffer_kb;
-extern int	logext_debug_precommit_sleep_ms;
-extern bool logext_notify;
-extern int	logext_max_group_offsets;
-extern int	logext_maintenance_naptime_ms;
-extern int	logext_offsets_compaction_threshold_kb;
 
 /* set while logext.so is being preloaded; shared state exists only then */
 extern bool logext_preloaded;

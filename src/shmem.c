@@ -39,11 +39,14 @@
 #include "storage/proc.h"
 #include "storage/shmem.h"
 #include "common/hashfn.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/timestamp.h"
 
 #include "am/segment.h"
 #include "shmem.h"
+
+static int	logext_max_partitions = 8192;
 
 /*
  * Condition variables that partitions' commits broadcast, shared by hash of
@@ -574,4 +577,17 @@ LogSegmentNextOffset(Relation rel)
 		return next;
 	LogSegmentEnd(rel, &next, &data_end);
 	return next;
+}
+
+/* logext.max_partitions: the size of the partition slot table */
+void
+LogShmemDefineGucs(void)
+{
+	DefineCustomIntVariable("logext.max_partitions",
+							"Maximum number of log partitions in use at once, over all databases.",
+							NULL,
+							&logext_max_partitions,
+							8192, 16, 1048576,
+							PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
 }

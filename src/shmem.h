@@ -113,4 +113,6 @@ extern int	LogWaiters(LogWaiterInfo **waiters);
 extern bool LogInflightOldest(LogPartSlot *slot, LogOffset *first_offset,
 							  int *pid, TimestampTz *since);
 
+extern void LogShmemDefineGucs(void);
+
 #endif							/* LOGEXT_SHMEM_H */

@@ -37,12 +37,16 @@
 #include "commands/async.h"
 #include "miscadmin.h"
 #include "storage/buffile.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "commit/pending.h"
 #include "shmem.h"
+
+static int	logext_append_buffer_kb = 8192;
+static bool	logext_notify = false;
 
 typedef struct SubxactMark
 {
@@ -285,7 +289,6 @@ LogPendingIsEmpty(void)
 	return pending == NULL || pending->length == 0;
 }
 
-
 /*
  * Count the records per target (targets whose records were all rolled back
  * get 0) and return the target array.  With a single target the count is
@@ -482,4 +485,24 @@ LogPendingNotify(LogCacheEntry *log)
 		Async_Notify(channel, NULL);
 	else
 		Async_Notify("logext", log->name);
+}
+
+/* logext.append_buffer_size and logext.notify */
+void
+LogPendingDefineGucs(void)
+{
+	DefineCustomIntVariable("logext.append_buffer_size",
+							"Memory a transaction uses for its pending appends before spilling them to a temporary file.",
+							NULL,
+							&logext_append_buffer_kb,
+							8192, 64, 512 * 1024,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("logext.notify",
+							 "Send a NOTIFY on channel \"logext.<log name>\" when a transaction that appended to the log commits.",
+							 "NOTIFY serialises committing transactions on a database-wide lock, so it is off by default.",
+							 &logext_notify,
+							 false,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 }

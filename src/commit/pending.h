@@ -47,4 +47,6 @@ extern void LogPendingForget(void);
 extern void LogPendingCheckCanAppend(const char *what);
 extern void LogPendingNotify(LogCacheEntry *log);
 
+extern void LogPendingDefineGucs(void);
+
 #endif							/* LOGEXT_COMMIT_PENDING_H */

@@ -50,6 +50,7 @@
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -61,6 +62,8 @@
 #include "consumer/offsets.h"
 #include "partition/roll.h"
 #include "shmem.h"
+
+static int	logext_debug_precommit_sleep_ms = 0;
 
 /* what the current transaction wrote at pre-commit */
 typedef struct WrittenState
@@ -384,4 +387,17 @@ LogLastPositions(LogPosition **positions)
 {
 	*positions = last_positions;
 	return last_npositions;
+}
+
+/* logext.debug_precommit_sleep_ms (tests) */
+void
+LogPreCommitDefineGucs(void)
+{
+	DefineCustomIntVariable("logext.debug_precommit_sleep_ms",
+							"Sleep this long after the pre-commit write, before commit (testing only).",
+							NULL,
+							&logext_debug_precommit_sleep_ms,
+							0, 0, 600000,
+							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE,
+							NULL, NULL, NULL);
 }

@@ -25,4 +25,6 @@ typedef struct LogPosition
 extern void LogCommitInit(void);
 extern int	LogLastPositions(LogPosition **positions);
 
+extern void LogPreCommitDefineGucs(void);
+
 #endif							/* LOGEXT_COMMIT_PRECOMMIT_H */

@@ -120,6 +120,8 @@
 #define OPEN_ATTEMPTS		100
 
 int			logext_group_quota = 50;
+static int	logext_max_group_offsets = 16384;
+static int	logext_offsets_compaction_threshold_kb = 8192;
 
 typedef struct OffsetKey
 {
@@ -221,6 +223,20 @@ LogOffsetsShmemStartup(void)
 void
 LogOffsetsDefineGucs(void)
 {
+	DefineCustomIntVariable("logext.max_group_offsets",
+							"Maximum number of committed (group, log, partition) offsets kept in shared memory.",
+							NULL,
+							&logext_max_group_offsets,
+							16384, 64, 16777216,
+							PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("logext.offsets_compaction_threshold",
+							"Size of the consumer offsets log beyond which the maintenance worker compacts it.",
+							NULL,
+							&logext_offsets_compaction_threshold_kb,
+							8192, 64, INT_MAX / 1024,
+							PGC_SIGHUP, GUC_UNIT_KB,
+							NULL, NULL, NULL);
 	DefineCustomIntVariable("logext.group_quota",
 							"Percentage of the shared consumer group tables (offsets and members) that one database or one role may use.",
 							"Applies to logext.max_group_offsets and to the table of group members.",

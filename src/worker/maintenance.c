@@ -49,6 +49,8 @@
 #include "consumer/offsets.h"
 #include "worker/maintenance.h"
 
+static int	logext_maintenance_naptime_ms = 1000;
+
 #define COMPACTION_ROUNDS	10	/* naptimes between compaction rounds */
 
 void
@@ -154,4 +156,17 @@ logext_db_worker_main(Datum main_arg)
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
 	proc_exit(0);
+}
+
+/* logext.maintenance_naptime */
+void
+LogMaintenanceDefineGucs(void)
+{
+	DefineCustomIntVariable("logext.maintenance_naptime",
+							"Time between runs of the logext maintenance worker.",
+							NULL,
+							&logext_maintenance_naptime_ms,
+							1000, 10, 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
 }

@@ -18,4 +18,6 @@ extern void LogMaintenanceRegister(void);
 extern PGDLLEXPORT void logext_maintenance_main(Datum main_arg);
 extern PGDLLEXPORT void logext_db_worker_main(Datum main_arg);
 
+extern void LogMaintenanceDefineGucs(void);
+
 #endif							/* LOGEXT_WORKER_MAINTENANCE_H */
