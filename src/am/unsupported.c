@@ -26,22 +26,21 @@
 #include "am/handler.h"
 
 static void pg_attribute_noreturn()
-refuse(Relation rel, const char *what, const char *hint)
+refuse(Relation rel, const char *msg, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("cannot %s log segment \"%s\"", what,
-					rel ? RelationGetRelationName(rel) : "?"),
-			 errhint("%s", hint)));
+			 errmsg_internal(_(msg), rel ? RelationGetRelationName(rel) : "?"),
+			 errhint("%s", _(hint))));
 }
 
-#define HINT_APPEND "Append records with logext.log_append() or logext.log_append_batch()."
-#define HINT_READ "Read records with logext.log_read(), or scan the whole segment with SELECT."
+#define HINT_APPEND gettext_noop("Append records with logext.log_append() or logext.log_append_batch().")
+#define HINT_READ gettext_noop("Read records with logext.log_read(), or scan the whole segment with SELECT.")
 
 struct IndexFetchTableData *
 logam_index_fetch_begin(Relation rel)
 {
-	refuse(rel, "use an index on", HINT_READ);
+	refuse(rel, gettext_noop("cannot use an index on log segment \"%s\""), HINT_READ);
 }
 
 void
@@ -59,39 +58,39 @@ logam_index_fetch_tuple(struct IndexFetchTableData *scan, ItemPointer tid,
 						Snapshot snapshot, TupleTableSlot *slot,
 						bool *call_again, bool *all_dead)
 {
-	refuse(scan->rel, "use an index on", HINT_READ);
+	refuse(scan->rel, gettext_noop("cannot use an index on log segment \"%s\""), HINT_READ);
 }
 
 bool
 logam_tuple_fetch_row_version(Relation rel, ItemPointer tid, Snapshot snapshot,
 							  TupleTableSlot *slot)
 {
-	refuse(rel, "fetch rows by TID from", HINT_READ);
+	refuse(rel, gettext_noop("cannot fetch rows by TID from log segment \"%s\""), HINT_READ);
 }
 
 bool
 logam_tuple_tid_valid(TableScanDesc scan, ItemPointer tid)
 {
-	refuse(scan->rs_rd, "fetch rows by TID from", HINT_READ);
+	refuse(scan->rs_rd, gettext_noop("cannot fetch rows by TID from log segment \"%s\""), HINT_READ);
 }
 
 void
 logam_tuple_get_latest_tid(TableScanDesc scan, ItemPointer tid)
 {
-	refuse(scan->rs_rd, "fetch rows by TID from", HINT_READ);
+	refuse(scan->rs_rd, gettext_noop("cannot fetch rows by TID from log segment \"%s\""), HINT_READ);
 }
 
 bool
 logam_tuple_satisfies_snapshot(Relation rel, TupleTableSlot *slot,
 							   Snapshot snapshot)
 {
-	refuse(rel, "check row visibility in", HINT_READ);
+	refuse(rel, gettext_noop("cannot check row visibility in log segment \"%s\""), HINT_READ);
 }
 
 TransactionId
 logam_index_delete_tuples(Relation rel, TM_IndexDeleteOp *delstate)
 {
-	refuse(rel, "use an index on", HINT_READ);
+	refuse(rel, gettext_noop("cannot use an index on log segment \"%s\""), HINT_READ);
 }
 
 void
@@ -100,14 +99,14 @@ logam_tuple_insert_speculative(Relation rel, TupleTableSlot *slot,
 							   struct BulkInsertStateData *bistate,
 							   uint32 specToken)
 {
-	refuse(rel, "INSERT into", HINT_APPEND);
+	refuse(rel, gettext_noop("cannot INSERT into log segment \"%s\""), HINT_APPEND);
 }
 
 void
 logam_tuple_complete_speculative(Relation rel, TupleTableSlot *slot,
 								 uint32 specToken, bool succeeded)
 {
-	refuse(rel, "INSERT into", HINT_APPEND);
+	refuse(rel, gettext_noop("cannot INSERT into log segment \"%s\""), HINT_APPEND);
 }
 
 TM_Result
@@ -115,7 +114,7 @@ logam_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 				   Snapshot snapshot, Snapshot crosscheck, bool wait,
 				   TM_FailureData *tmfd, bool changingPart)
 {
-	refuse(rel, "DELETE from", "Log records are immutable; old segments are removed by retention.");
+	refuse(rel, gettext_noop("cannot DELETE from log segment \"%s\""), "Log records are immutable; old segments are removed by retention.");
 }
 
 TM_Result
@@ -124,7 +123,7 @@ logam_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 				   bool wait, TM_FailureData *tmfd, LockTupleMode *lockmode,
 				   bool *update_indexes)
 {
-	refuse(rel, "UPDATE", "Log records are immutable; append a new record instead.");
+	refuse(rel, gettext_noop("cannot UPDATE log segment \"%s\""), "Log records are immutable; append a new record instead.");
 }
 
 TM_Result
@@ -133,13 +132,13 @@ logam_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 				 LockWaitPolicy wait_policy, uint8 flags,
 				 TM_FailureData *tmfd)
 {
-	refuse(rel, "lock rows in", "Log records are immutable, so they need no row locks.");
+	refuse(rel, gettext_noop("cannot lock rows in log segment \"%s\""), "Log records are immutable, so they need no row locks.");
 }
 
 void
 logam_relation_nontransactional_truncate(Relation rel)
 {
-	refuse(rel, "TRUNCATE", "Drop the whole log with logext.log_drop().");
+	refuse(rel, gettext_noop("cannot TRUNCATE log segment \"%s\""), "Drop the whole log with logext.log_drop().");
 }
 
 double
@@ -150,7 +149,7 @@ logam_index_build_range_scan(Relation table_rel, Relation index_rel,
 							 IndexBuildCallback callback, void *callback_state,
 							 TableScanDesc scan)
 {
-	refuse(table_rel, "create an index on", HINT_READ);
+	refuse(table_rel, gettext_noop("cannot create an index on log segment \"%s\""), HINT_READ);
 }
 
 void
@@ -158,14 +157,14 @@ logam_index_validate_scan(Relation table_rel, Relation index_rel,
 						  struct IndexInfo *index_info, Snapshot snapshot,
 						  struct ValidateIndexState *state)
 {
-	refuse(table_rel, "create an index on", HINT_READ);
+	refuse(table_rel, gettext_noop("cannot create an index on log segment \"%s\""), HINT_READ);
 }
 
 bool
 logam_scan_sample_next_block(TableScanDesc scan,
 							 struct SampleScanState *scanstate)
 {
-	refuse(scan->rs_rd, "use TABLESAMPLE on", HINT_READ);
+	refuse(scan->rs_rd, gettext_noop("cannot use TABLESAMPLE on log segment \"%s\""), HINT_READ);
 }
 
 bool
@@ -173,5 +172,5 @@ logam_scan_sample_next_tuple(TableScanDesc scan,
 							 struct SampleScanState *scanstate,
 							 TupleTableSlot *slot)
 {
-	refuse(scan->rs_rd, "use TABLESAMPLE on", HINT_READ);
+	refuse(scan->rs_rd, gettext_noop("cannot use TABLESAMPLE on log segment \"%s\""), HINT_READ);
 }

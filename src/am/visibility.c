@@ -3,7 +3,7 @@
  * visibility.c
  *	  The read rule: is a record visible, a hole, or not yet decided?
  *
- * In this order (DESIGN.md, "The read path"):
+ * In this order (docs/design.md, "Read path"):
  *	1. frozen -> visible; invalid hint -> hole;
  *	2. xid running for the snapshot (XidInMVCCSnapshot) -> in progress, even
  *	   if the committed hint is set: the caller stops there (log_read) or

@@ -37,13 +37,14 @@
 #include "commit/pending.h"
 #include "commit/precommit.h"
 
+/* an argument that must not be null; msg is the whole error message */
 static void
-require_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+require_arg(FunctionCallInfo fcinfo, int argno, const char *msg)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", what)));
+				 errmsg_internal("%s", _(msg))));
 }
 
 static LogCacheEntry *
@@ -81,8 +82,8 @@ log_append(PG_FUNCTION_ARGS)
 	bytea	   *value;
 
 	LogPendingCheckCanAppend("log_append()");
-	require_arg(fcinfo, 0, "log name");
-	require_arg(fcinfo, 1, "log record value");
+	require_arg(fcinfo, 0, gettext_noop("log name must not be null"));
+	require_arg(fcinfo, 1, gettext_noop("log record value must not be null"));
 	value = PG_GETARG_BYTEA_PP(1);
 	return append_common(fcinfo, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
 }
@@ -95,8 +96,8 @@ log_append_jsonb(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	LogPendingCheckCanAppend("log_append()");
-	require_arg(fcinfo, 0, "log name");
-	require_arg(fcinfo, 1, "log record value");
+	require_arg(fcinfo, 0, gettext_noop("log name must not be null"));
+	require_arg(fcinfo, 1, gettext_noop("log record value must not be null"));
 	value = PG_GETARG_JSONB_P(1);
 	initStringInfo(&buf);
 	JsonbToCString(&buf, &value->root, VARSIZE(value));
@@ -151,8 +152,8 @@ append_batch_common(FunctionCallInfo fcinfo, Oid value_type)
 	int32		partition = has_partition ? PG_GETARG_INT32(4) : 0;
 
 	LogPendingCheckCanAppend("log_append_batch()");
-	require_arg(fcinfo, 0, "log name");
-	require_arg(fcinfo, 1, "values array");
+	require_arg(fcinfo, 0, gettext_noop("log name must not be null"));
+	require_arg(fcinfo, 1, gettext_noop("values array must not be null"));
 	log = user_log(PG_GETARG_TEXT_PP(0));
 
 	varr = PG_GETARG_ARRAYTYPE_P(1);

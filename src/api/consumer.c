@@ -30,6 +30,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -43,20 +44,21 @@
 #include "consumer/offsets.h"
 #include "shmem.h"
 
+/* a text argument that must not be null; msg is the whole error message */
 static char *
-text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+text_arg(FunctionCallInfo fcinfo, int argno, const char *msg)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", what)));
+				 errmsg_internal("%s", _(msg))));
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
 static char *
 group_arg(FunctionCallInfo fcinfo, int argno)
 {
-	char	   *group = text_arg(fcinfo, argno, "consumer group name");
+	char	   *group = text_arg(fcinfo, argno, gettext_noop("consumer group name must not be null"));
 
 	LogCheckGroupName(group);
 	return group;
@@ -69,7 +71,7 @@ group_arg(FunctionCallInfo fcinfo, int argno)
 static LogCacheEntry *
 log_arg(FunctionCallInfo fcinfo, int argno)
 {
-	char	   *name = text_arg(fcinfo, argno, "log name");
+	char	   *name = text_arg(fcinfo, argno, gettext_noop("log name must not be null"));
 	LogCacheEntry *log = LogCacheLookup(name);
 
 	LogCheckAccess(log->name, ACL_SELECT);
@@ -233,7 +235,7 @@ log_reset_offsets(PG_FUNCTION_ARGS)
 {
 	char	   *group = group_arg(fcinfo, 0);
 	LogCacheEntry *log = log_arg(fcinfo, 1);
-	char	   *to = text_arg(fcinfo, 2, "to_position");
+	char	   *to = text_arg(fcinfo, 2, gettext_noop("to_position must not be null"));
 	int32		from_part = 0;
 	int32		to_part = log->nparts - 1;
 	int64		n = 0;
@@ -319,7 +321,7 @@ log_read_group(PG_FUNCTION_ARGS)
 	int32	   *parts;
 	LogOffset  *froms;
 	int			nparts = 0;
-	char		owner[LOGEXT_MAX_MEMBER_LEN + 1];
+	LogGroupAssignment assignment;
 	MemoryContext rowcxt;
 
 	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
@@ -334,11 +336,14 @@ log_read_group(PG_FUNCTION_ARGS)
 
 	parts = palloc(sizeof(int32) * log->nparts);
 	froms = palloc(sizeof(LogOffset) * log->nparts);
+	if (me != NULL)
+		LogGroupAssign(group, &assignment);
 	if (!PG_ARGISNULL(2))
 	{
 		int32		p = partition_arg(fcinfo, 2, log);
+		const char *owner = me ? LogGroupAssigned(&assignment, p) : NULL;
 
-		if (me != NULL && LogGroupOwner(group, p, owner) && strcmp(owner, me) != 0)
+		if (owner != NULL && strcmp(owner, me) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("partition %d of log \"%s\" is assigned to member \"%s\" of group \"%s\", not to \"%s\"",
@@ -348,9 +353,12 @@ log_read_group(PG_FUNCTION_ARGS)
 	else
 	{
 		for (int32 p = 0; p < log->nparts; p++)
-			if (me == NULL ||
-				(LogGroupOwner(group, p, owner) && strcmp(owner, me) == 0))
+		{
+			const char *owner = me ? LogGroupAssigned(&assignment, p) : NULL;
+
+			if (me == NULL || (owner != NULL && strcmp(owner, me) == 0))
 				parts[nparts++] = p;
+		}
 	}
 
 	/* the key locks keep other transactions of the group off these */
@@ -376,7 +384,7 @@ Datum
 log_join(PG_FUNCTION_ARGS)
 {
 	char	   *group = group_arg(fcinfo, 0);
-	char	   *member = text_arg(fcinfo, 1, "member id");
+	char	   *member = text_arg(fcinfo, 1, gettext_noop("member id must not be null"));
 
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -393,7 +401,7 @@ member_args(FunctionCallInfo fcinfo, char **member)
 {
 	char	   *group = group_arg(fcinfo, 0);
 
-	*member = text_arg(fcinfo, 1, "member id");
+	*member = text_arg(fcinfo, 1, gettext_noop("member id must not be null"));
 	LogCheckGroup(group, false);
 	return group;
 }
@@ -435,6 +443,12 @@ log_group_set_owner(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+typedef struct GroupAssignmentEntry
+{
+	char		group[LOGEXT_MAX_GROUP_LEN + 1];	/* hash key */
+	LogGroupAssignment assignment;
+} GroupAssignmentEntry;
+
 /* (group, log_id, partition, committed offset, owner) for the view */
 PG_FUNCTION_INFO_V1(log_group_offsets);
 Datum
@@ -443,25 +457,41 @@ log_group_offsets(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	LogGroupOffset *list;
 	int			n;
+	HASHCTL		ctl;
+	HTAB	   *assignments;
 
 	InitMaterializedSRF(fcinfo, 0);
 	n = LogOffsetsList(&list);
+
+	/* each group's assignment once */
+	ctl.keysize = LOGEXT_MAX_GROUP_LEN + 1;
+	ctl.entrysize = sizeof(GroupAssignmentEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	assignments = hash_create("logext group assignments", 64, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	for (int i = 0; i < n; i++)
 	{
 		Datum		values[5];
 		bool		nulls[5] = {false};
-		char		owner[LOGEXT_MAX_MEMBER_LEN + 1];
+		GroupAssignmentEntry *entry;
+		bool		found;
+		const char *owner;
 
+		entry = hash_search(assignments, list[i].group, HASH_ENTER, &found);
+		if (!found)
+			LogGroupAssign(list[i].group, &entry->assignment);
+		owner = LogGroupAssigned(&entry->assignment, list[i].partition);
 		values[0] = CStringGetTextDatum(list[i].group);
 		values[1] = Int32GetDatum(list[i].log_id);
 		values[2] = Int32GetDatum(list[i].partition);
 		values[3] = Int64GetDatum(list[i].next_offset);
-		if (LogGroupOwner(list[i].group, list[i].partition, owner))
+		if (owner != NULL)
 			values[4] = CStringGetTextDatum(owner);
 		else
 			nulls[4] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	hash_destroy(assignments);
 	return (Datum) 0;
 }
 

@@ -313,14 +313,19 @@ log_read(PG_FUNCTION_ARGS)
 	int32		wait_ms;
 	MemoryContext rowcxt;
 
+	static const char *const null_msgs[5] = {
+		gettext_noop("log name must not be null"),
+		gettext_noop("partition must not be null"),
+		gettext_noop("from_offset must not be null"),
+		gettext_noop("max_records must not be null"),
+		gettext_noop("wait_ms must not be null")
+	};
+
 	for (int i = 0; i < 5; i++)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not be null",
-							i == 0 ? "log name" : i == 1 ? "partition" :
-							i == 2 ? "from_offset" : i == 3 ? "max_records" :
-							"wait_ms")));
+					 errmsg_internal("%s", _(null_msgs[i]))));
 	partition = PG_GETARG_INT32(1);
 	from = PG_GETARG_INT64(2);
 	max_records = PG_GETARG_INT32(3);

@@ -5,7 +5,7 @@
  *	  their partitions, with consecutive offsets, at XACT_EVENT_PRE_COMMIT.
  *
  * Offsets are therefore dense per partition and follow the order in which
- * transactions pass their pre-commit write (DESIGN.md "The commit path").
+ * transactions pass their pre-commit write (docs/design.md, "Commit path").
  * The write, per partition touched, in (log id, partition) order:
  *	1. before any LWLock: open the partition's active segment with
  *	   RowExclusiveLock, as the log cache knows it once that lock is granted

@@ -376,26 +376,26 @@ LogGroupMyMember(const char *group)
 }
 
 static int
-member_cmp(const void *a, const void *b)
+member_id_cmp(const void *a, const void *b)
 {
-	return strcmp(((const LogMemberInfo *) a)->member,
-				  ((const LogMemberInfo *) b)->member);
+	return strcmp((const char *) a, (const char *) b);
 }
 
 /*
- * Owner of a partition: copies the member id into owner
- * (LOGEXT_MAX_MEMBER_LEN + 1 bytes).  False if the group has no live
- * member.
+ * The live members of a group, sorted by member id, read once (for a call
+ * that needs the owners of several partitions); LogGroupAssigned() gives
+ * a partition's owner.
  */
-bool
-LogGroupOwner(const char *group, int32 partition, char *owner)
+void
+LogGroupAssign(const char *group, LogGroupAssignment *a)
 {
-	LogMemberInfo *live = palloc(sizeof(LogMemberInfo) * MAX_MEMBERS);
-	int			n = 0;
 	TimestampTz now = GetCurrentTimestamp();
+	int			n = 0;
 
+	a->nmembers = 0;
+	a->members = NULL;
 	if (members == NULL)
-		return false;
+		return;
 	LWLockAcquire(members_lock, LW_SHARED);
 	for (int i = 0; i < MAX_MEMBERS; i++)
 	{
@@ -403,16 +403,30 @@ LogGroupOwner(const char *group, int32 partition, char *owner)
 
 		if (m->in_use && m->dbid == MyDatabaseId &&
 			strcmp(m->info.group, group) == 0 && !expired(m, now))
-			live[n++] = m->info;
+			n++;
+	}
+	/* (an out-of-memory error here releases the lock on abort) */
+	if (n > 0)
+		a->members = palloc(sizeof(*a->members) * n);
+	for (int i = 0; i < MAX_MEMBERS && a->nmembers < n; i++)
+	{
+		MemberSlot *m = &members->slots[i];
+
+		if (m->in_use && m->dbid == MyDatabaseId &&
+			strcmp(m->info.group, group) == 0 && !expired(m, now))
+			strlcpy(a->members[a->nmembers++], m->info.member,
+					LOGEXT_MAX_MEMBER_LEN + 1);
 	}
 	LWLockRelease(members_lock);
-	if (n > 0)
-	{
-		qsort(live, n, sizeof(LogMemberInfo), member_cmp);
-		strlcpy(owner, live[partition % n].member, LOGEXT_MAX_MEMBER_LEN + 1);
-	}
-	pfree(live);
-	return n > 0;
+	if (a->nmembers > 1)
+		qsort(a->members, a->nmembers, sizeof(*a->members), member_id_cmp);
+}
+
+/* the member a partition is assigned to, or NULL if the group has none */
+const char *
+LogGroupAssigned(const LogGroupAssignment *a, int32 partition)
+{
+	return a->nmembers > 0 ? a->members[partition % a->nmembers] : NULL;
 }
 
 /* every member of this database, palloc'd */

@@ -28,6 +28,13 @@ typedef struct LogMemberInfo
 	int			session_timeout_ms;
 } LogMemberInfo;
 
+/* the live members of a group, sorted: partition p is members[p % n] */
+typedef struct LogGroupAssignment
+{
+	int			nmembers;
+	char		(*members)[LOGEXT_MAX_MEMBER_LEN + 1];
+} LogGroupAssignment;
+
 extern void LogGroupShmemRequest(void);
 extern void LogGroupShmemStartup(void);
 
@@ -36,8 +43,9 @@ extern bool LogGroupHeartbeat(const char *group, const char *member);
 extern bool LogGroupLeave(const char *group, const char *member);
 extern int	LogGroupRemoveAll(const char *group);
 extern const char *LogGroupMyMember(const char *group);
-extern bool LogGroupOwner(const char *group, int32 partition,
-						  char *owner);
+extern void LogGroupAssign(const char *group, LogGroupAssignment *a);
+extern const char *LogGroupAssigned(const LogGroupAssignment *a,
+									int32 partition);
 extern int	LogGroupMembers(LogMemberInfo **members);
 extern int	LogGroupExpire(void);
 

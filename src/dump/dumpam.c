@@ -44,13 +44,12 @@
 #define HINT_DUMP "logext.dump only stands for the contents of every log: pg_dump reads it and pg_restore writes it."
 
 static void pg_attribute_noreturn()
-refuse(Relation rel, const char *what)
+refuse(Relation rel, const char *msg)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("cannot %s relation \"%s\" of access method log_dump", what,
-					rel ? RelationGetRelationName(rel) : "dump"),
-			 errhint("%s", HINT_DUMP)));
+			 errmsg_internal(_(msg), rel ? RelationGetRelationName(rel) : "dump"),
+			 errhint(HINT_DUMP)));
 }
 
 static const TupleTableSlotOps *
@@ -62,7 +61,7 @@ dump_slot_callbacks(Relation rel)
 static struct IndexFetchTableData *
 dump_index_fetch_begin(Relation rel)
 {
-	refuse(rel, "use an index on");
+	refuse(rel, gettext_noop("cannot use an index on relation \"%s\" of access method log_dump"));
 }
 
 static void
@@ -80,14 +79,14 @@ dump_index_fetch_tuple(struct IndexFetchTableData *scan, ItemPointer tid,
 					   Snapshot snapshot, TupleTableSlot *slot,
 					   bool *call_again, bool *all_dead)
 {
-	refuse(NULL, "use an index on");
+	refuse(NULL, gettext_noop("cannot use an index on relation \"%s\" of access method log_dump"));
 }
 
 static bool
 dump_tuple_fetch_row_version(Relation rel, ItemPointer tid, Snapshot snapshot,
 							 TupleTableSlot *slot)
 {
-	refuse(rel, "fetch a row by its TID from");
+	refuse(rel, gettext_noop("cannot fetch a row by its TID from relation \"%s\" of access method log_dump"));
 }
 
 static bool
@@ -99,7 +98,7 @@ dump_tuple_tid_valid(TableScanDesc scan, ItemPointer tid)
 static void
 dump_tuple_get_latest_tid(TableScanDesc scan, ItemPointer tid)
 {
-	refuse(scan->rs_rd, "follow a row version in");
+	refuse(scan->rs_rd, gettext_noop("cannot follow a row version in relation \"%s\" of access method log_dump"));
 }
 
 static bool
@@ -112,7 +111,7 @@ dump_tuple_satisfies_snapshot(Relation rel, TupleTableSlot *slot,
 static TransactionId
 dump_index_delete_tuples(Relation rel, TM_IndexDeleteOp *delstate)
 {
-	refuse(rel, "delete index entries of");
+	refuse(rel, gettext_noop("cannot delete index entries of relation \"%s\" of access method log_dump"));
 }
 
 static void
@@ -121,14 +120,14 @@ dump_tuple_insert_speculative(Relation rel, TupleTableSlot *slot,
 							  struct BulkInsertStateData *bistate,
 							  uint32 specToken)
 {
-	refuse(rel, "use INSERT ... ON CONFLICT on");
+	refuse(rel, gettext_noop("cannot use INSERT ... ON CONFLICT on relation \"%s\" of access method log_dump"));
 }
 
 static void
 dump_tuple_complete_speculative(Relation rel, TupleTableSlot *slot,
 								uint32 specToken, bool succeeded)
 {
-	refuse(rel, "use INSERT ... ON CONFLICT on");
+	refuse(rel, gettext_noop("cannot use INSERT ... ON CONFLICT on relation \"%s\" of access method log_dump"));
 }
 
 static TM_Result
@@ -136,7 +135,7 @@ dump_tuple_delete(Relation rel, ItemPointer tid, CommandId cid,
 				  Snapshot snapshot, Snapshot crosscheck, bool wait,
 				  TM_FailureData *tmfd, bool changingPart)
 {
-	refuse(rel, "delete from");
+	refuse(rel, gettext_noop("cannot delete from relation \"%s\" of access method log_dump"));
 }
 
 static TM_Result
@@ -145,7 +144,7 @@ dump_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot,
 				  bool wait, TM_FailureData *tmfd, LockTupleMode *lockmode,
 				  bool *update_indexes)
 {
-	refuse(rel, "update");
+	refuse(rel, gettext_noop("cannot update relation \"%s\" of access method log_dump"));
 }
 
 static TM_Result
@@ -153,7 +152,7 @@ dump_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 				TupleTableSlot *slot, CommandId cid, LockTupleMode mode,
 				LockWaitPolicy wait_policy, uint8 flags, TM_FailureData *tmfd)
 {
-	refuse(rel, "lock rows of");
+	refuse(rel, gettext_noop("cannot lock rows of relation \"%s\" of access method log_dump"));
 }
 
 /*
@@ -170,7 +169,7 @@ dump_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
 	SMgrRelation srel;
 
 	if (!RelFileNodeEquals(*newrnode, rel->rd_node))
-		refuse(rel, "truncate");
+		refuse(rel, gettext_noop("cannot truncate relation \"%s\" of access method log_dump"));
 	if (!creating_extension && !IsBinaryUpgrade && !LogRelationIsRewrite(rel))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -186,7 +185,7 @@ dump_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
 static void
 dump_relation_nontransactional_truncate(Relation rel)
 {
-	refuse(rel, "truncate");
+	refuse(rel, gettext_noop("cannot truncate relation \"%s\" of access method log_dump"));
 }
 
 static void
@@ -210,7 +209,7 @@ dump_relation_copy_for_cluster(Relation OldTable, Relation NewTable,
 							   double *tups_recently_dead)
 {
 	if (OldIndex != NULL)
-		refuse(OldTable, "cluster");
+		refuse(OldTable, gettext_noop("cannot cluster relation \"%s\" of access method log_dump"));
 	*xid_cutoff = InvalidTransactionId;
 	*multi_cutoff = InvalidMultiXactId;
 	*num_tuples = 0;
@@ -247,7 +246,7 @@ dump_index_build_range_scan(Relation table_rel, Relation index_rel,
 							IndexBuildCallback callback, void *callback_state,
 							TableScanDesc scan)
 {
-	refuse(table_rel, "create an index on");
+	refuse(table_rel, gettext_noop("cannot create an index on relation \"%s\" of access method log_dump"));
 }
 
 static void
@@ -255,7 +254,7 @@ dump_index_validate_scan(Relation table_rel, Relation index_rel,
 						 struct IndexInfo *index_info, Snapshot snapshot,
 						 struct ValidateIndexState *state)
 {
-	refuse(table_rel, "create an index on");
+	refuse(table_rel, gettext_noop("cannot create an index on relation \"%s\" of access method log_dump"));
 }
 
 static bool
@@ -278,14 +277,14 @@ dump_relation_estimate_size(Relation rel, int32 *attr_widths,
 static bool
 dump_scan_sample_next_block(TableScanDesc scan, struct SampleScanState *scanstate)
 {
-	refuse(scan->rs_rd, "use TABLESAMPLE on");
+	refuse(scan->rs_rd, gettext_noop("cannot use TABLESAMPLE on relation \"%s\" of access method log_dump"));
 }
 
 static bool
 dump_scan_sample_next_tuple(TableScanDesc scan, struct SampleScanState *scanstate,
 							TupleTableSlot *slot)
 {
-	refuse(scan->rs_rd, "use TABLESAMPLE on");
+	refuse(scan->rs_rd, gettext_noop("cannot use TABLESAMPLE on relation \"%s\" of access method log_dump"));
 }
 
 /*
