@@ -5,6 +5,7 @@ PGFILEDESC = "logext - append-only partitioned logs with commit-ordered offsets"
 
 OBJS = \
 	src/module.o \
+	src/eoxact.o \
 	src/logext.o \
 	src/shmem.o \
 	src/am/handler.o \

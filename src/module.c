@@ -31,12 +31,11 @@
 #include "storage/lwlock.h"
 #include "utils/guc.h"
 
-#include "catalog/groupacl.h"
 #include "commit/pending.h"
 #include "commit/precommit.h"
 #include "consumer/group.h"
 #include "consumer/offsets.h"
-#include "dump/dump.h"
+#include "eoxact.h"
 #include "hooks/guard.h"
 #include "logext.h"
 #include "shmem.h"
@@ -96,9 +95,7 @@ _PG_init(void)
 	shmem_startup_hook = logext_shmem_startup;
 
 	LogRegisterRmgr();
-	LogCommitInit();
-	LogRestoreInit();
-	LogGroupAclInit();
+	LogXactInit();
 	LogGuardInstall();
 	LogMaintenanceRegister();
 }

@@ -254,33 +254,31 @@ LogCheckGroup(const char *group, bool claim)
 	}
 }
 
-/* at commit: make the claims that other transactions were making for us */
-static void
-groupacl_xact_callback(XactEvent event, void *arg)
+/*
+ * Pre-commit: make the claims that other transactions were making for us
+ * (they may have rolled back).  May fail; nothing is written yet.
+ */
+void
+LogGroupAclAtPreCommit(void)
 {
-	if (event == XACT_EVENT_PRE_COMMIT)
+	ListCell   *lc;
+
+	foreach(lc, pending_claims)
 	{
-		ListCell   *lc;
+		PendingClaim *pc = (PendingClaim *) lfirst(lc);
+		TransactionId inserter;
 
-		foreach(lc, pending_claims)
-		{
-			PendingClaim *pc = (PendingClaim *) lfirst(lc);
-			TransactionId inserter;
-
-			if (!OidIsValid(lookup_owner(pc->group, &inserter)))
-				(void) write_owner(CLAIM_SQL, pc->group, pc->user, InvalidOid);
-		}
+		if (!OidIsValid(lookup_owner(pc->group, &inserter)))
+			(void) write_owner(CLAIM_SQL, pc->group, pc->user, InvalidOid);
 	}
-	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_ABORT ||
-		event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_ABORT ||
-		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_COMMIT)
-		pending_claims = NIL;
+	pending_claims = NIL;
 }
 
+/* end of the transaction: the list lived in its memory */
 void
-LogGroupAclInit(void)
+LogGroupAclAtEOXact(void)
 {
-	RegisterXactCallback(groupacl_xact_callback, NULL);
+	pending_claims = NIL;
 }
 
 /*

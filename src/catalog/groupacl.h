@@ -15,6 +15,7 @@
 extern Oid	LogCheckGroup(const char *group, bool claim);
 extern void LogForgetGroup(const char *group, Oid checked_owner);
 extern void LogSetGroupOwner(const char *group, Oid new_owner);
-extern void LogGroupAclInit(void);
+extern void LogGroupAclAtPreCommit(void);
+extern void LogGroupAclAtEOXact(void);
 
 #endif							/* LOGEXT_CATALOG_GROUPACL_H */

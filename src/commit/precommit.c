@@ -33,9 +33,10 @@
  * step such as another extension's callback, NOTIFY or a serialization
  * failure) leaves records that are never visible: the only holes.
  *
- * At XACT_EVENT_COMMIT / ABORT only things that cannot fail happen:
- * condition-variable broadcasts, clearing the in-flight entry, and swapping
- * the positions that log_last_positions() reports.
+ * src/eoxact.c calls this file at pre-commit and at the end of the
+ * transaction.  At XACT_EVENT_COMMIT / ABORT only things that cannot fail
+ * happen: condition-variable broadcasts, clearing the in-flight entry, and
+ * swapping the positions that log_last_positions() reports.
  *
  * Copyright (c) 2026, logext developers
  *
@@ -59,8 +60,6 @@
 #include "catalog/logcache.h"
 #include "commit/pending.h"
 #include "commit/precommit.h"
-#include "consumer/offsets.h"
-#include "partition/roll.h"
 #include "shmem.h"
 
 static int	logext_debug_precommit_sleep_ms = 0;
@@ -219,8 +218,8 @@ target_cmp(const void *a, const void *b)
 	return 0;
 }
 
-static void
-precommit_write(void)
+void
+LogPreCommitWrite(void)
 {
 	LogPendingTarget *targets;
 	LogPendingTarget **order;
@@ -295,90 +294,30 @@ precommit_write(void)
 		pg_usleep(logext_debug_precommit_sleep_ms * 1000L);
 }
 
-/* XACT_EVENT_COMMIT / ABORT: must not fail */
-static void
-end_of_xact(bool committed)
-{
-	if (written != NULL)
-	{
-		for (int i = 0; i < written->npositions; i++)
-			ConditionVariableBroadcast(LogSlotCV(written->slots[i]));
-		LogInflightEnd();
-		if (committed)
-		{
-			if (last_cxt != NULL)
-				MemoryContextDelete(last_cxt);
-			last_cxt = written->cxt;
-			last_positions = written->positions;
-			last_npositions = written->npositions;
-		}
-		else
-			MemoryContextDelete(written->cxt);
-		written = NULL;
-	}
-	LogPendingForget();
-	LogOffsetsEndXact();
-	LogRollEndXact(committed);
-}
-
-static void
-log_xact_callback(XactEvent event, void *arg)
-{
-	switch (event)
-	{
-		case XACT_EVENT_PRE_COMMIT:
-			precommit_write();
-			LogOffsetsPreCommit();
-			break;
-		case XACT_EVENT_PRE_PREPARE:
-			if (!LogPendingIsEmpty() || LogOffsetsPending() || LogRollPending())
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot prepare a transaction that appended to a log"),
-						 errdetail("Log records and consumer offsets are written at commit; two-phase commit is not supported yet."),
-						 errhint("Commit the appends in a transaction of their own.")));
-			break;
-		case XACT_EVENT_PREPARE:
-			/* nothing of ours is prepared; drop pointers into freed memory */
-			end_of_xact(false);
-			break;
-		case XACT_EVENT_COMMIT:
-			end_of_xact(true);
-			break;
-		case XACT_EVENT_ABORT:
-			end_of_xact(false);
-			break;
-		default:
-			break;
-	}
-}
-
-static void
-log_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					 SubTransactionId parentSubid, void *arg)
-{
-	switch (event)
-	{
-		case SUBXACT_EVENT_ABORT_SUB:
-			LogPendingSubAbort(mySubid);
-			LogOffsetsSubAbort(mySubid);
-			LogRollSubAbort(mySubid);
-			break;
-		case SUBXACT_EVENT_COMMIT_SUB:
-			LogPendingSubCommit(mySubid, parentSubid);
-			LogOffsetsSubCommit(mySubid, parentSubid);
-			LogRollSubCommit(mySubid, parentSubid);
-			break;
-		default:
-			break;
-	}
-}
-
+/*
+ * End of the transaction (commit, abort, or prepare, where nothing of ours
+ * is prepared): wake the readers of the partitions written and forget the
+ * in-flight entries.  Must not fail.
+ */
 void
-LogCommitInit(void)
+LogPreCommitEndXact(bool committed)
 {
-	RegisterXactCallback(log_xact_callback, NULL);
-	RegisterSubXactCallback(log_subxact_callback, NULL);
+	if (written == NULL)
+		return;
+	for (int i = 0; i < written->npositions; i++)
+		ConditionVariableBroadcast(LogSlotCV(written->slots[i]));
+	LogInflightEnd();
+	if (committed)
+	{
+		if (last_cxt != NULL)
+			MemoryContextDelete(last_cxt);
+		last_cxt = written->cxt;
+		last_positions = written->positions;
+		last_npositions = written->npositions;
+	}
+	else
+		MemoryContextDelete(written->cxt);
+	written = NULL;
 }
 
 /* positions written by this session's last committed appending xact */

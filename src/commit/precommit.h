@@ -22,7 +22,8 @@ typedef struct LogPosition
 	LogOffset	last_offset;
 } LogPosition;
 
-extern void LogCommitInit(void);
+extern void LogPreCommitWrite(void);
+extern void LogPreCommitEndXact(bool committed);
 extern int	LogLastPositions(LogPosition **positions);
 
 extern void LogPreCommitDefineGucs(void);

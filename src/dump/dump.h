@@ -55,6 +55,7 @@ extern void LogRestoreInsert(Relation rel, TupleTableSlot *slot,
 extern void LogRestoreMultiInsert(Relation rel, TupleTableSlot **slots,
 								  int nslots, CommandId cid, int options,
 								  struct BulkInsertStateData *bistate);
-extern void LogRestoreInit(void);
+extern void LogRestoreAtPrePrepare(void);
+extern void LogRestoreForget(void);
 
 #endif							/* LOGEXT_DUMP_DUMP_H */

@@ -468,40 +468,19 @@ LogRestoreMultiInsert(Relation rel, TupleTableSlot **slots, int nslots,
  * subtransaction abort the state is forgotten.  What the aborted
  * subtransaction wrote carries its xid, so it reads as holes.
  */
-static void
-restore_xact_callback(XactEvent event, void *arg)
-{
-	switch (event)
-	{
-		case XACT_EVENT_PRE_PREPARE:
-			if (restore != NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot prepare a transaction that restored logext.dump")));
-			break;
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PREPARE:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_PARALLEL_ABORT:
-			restore = NULL;
-			break;
-		default:
-			break;
-	}
-}
-
-static void
-restore_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-						 SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		restore = NULL;
-}
-
+/* PREPARE TRANSACTION: refused while a restore is under way */
 void
-LogRestoreInit(void)
+LogRestoreAtPrePrepare(void)
 {
-	RegisterXactCallback(restore_xact_callback, NULL);
-	RegisterSubXactCallback(restore_subxact_callback, NULL);
+	if (restore != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot prepare a transaction that restored logext.dump")));
+}
+
+/* end of the transaction, or abort of a subtransaction */
+void
+LogRestoreForget(void)
+{
+	restore = NULL;
 }
