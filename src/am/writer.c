@@ -42,7 +42,6 @@ writer_flush(LogWriter *w)
 	xlrec.cont_len = w->cont_len;
 	xlrec.at = (uint16) w->lower;
 	xlrec.nrecords = w->nrecords;
-	xlrec.init = w->init;
 
 	LockBuffer(w->buf, BUFFER_LOCK_EXCLUSIVE);
 	page = BufferGetPage(w->buf);
@@ -59,7 +58,7 @@ writer_flush(LogWriter *w)
 	LogPageGetOpaque(page)->cont_len = w->cont_len;
 	LogPageGetOpaque(page)->nrecords = w->nrecords;
 	MarkBufferDirty(w->buf);
-	lsn = LogXLogAppend(w->buf, &xlrec, w->stage, w->staged);
+	lsn = LogXLogAppend(w->buf, &xlrec, w->stage, w->staged, w->init);
 	PageSetLSN(page, lsn);
 	END_CRIT_SECTION();
 

@@ -37,7 +37,7 @@ logext_desc(StringInfo buf, XLogReaderState *record)
 
 				appendStringInfo(buf, "at %u records %u first offset " INT64_FORMAT " cont %u%s",
 								 xlrec->at, xlrec->nrecords, xlrec->first_offset,
-								 xlrec->cont_len, xlrec->init ? " init" : "");
+								 xlrec->cont_len, (info & XLOG_LOGEXT_INIT_PAGE) ? " init" : "");
 				break;
 			}
 		case XLOG_LOGEXT_FREEZE:
@@ -59,7 +59,7 @@ logext_identify(uint8 info)
 		case XLOG_LOGEXT_META:
 			return "META";
 		case XLOG_LOGEXT_APPEND:
-			return "APPEND";
+			return (info & XLOG_LOGEXT_INIT_PAGE) ? "APPEND+INIT" : "APPEND";
 		case XLOG_LOGEXT_FREEZE:
 			return "FREEZE";
 	}

@@ -44,7 +44,11 @@ redo_append(XLogReaderState *record)
 	XLogRedoAction action;
 	Buffer		buf;
 
-	if (xlrec->init)
+	/* WAL format 1 (CHANGELOG.md) had a byte more here */
+	if (XLogRecGetDataLen(record) != SizeOfLogextAppend)
+		elog(PANIC, "logext append redo: record of %u bytes, expected %zu (WAL written by an older build of logext?)",
+			 XLogRecGetDataLen(record), (Size) SizeOfLogextAppend);
+	if (XLogRecGetInfo(record) & XLOG_LOGEXT_INIT_PAGE)
 	{
 		buf = XLogInitBufferForRedo(record, 0);
 		LogInitDataPage(BufferGetPage(buf));

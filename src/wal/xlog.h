@@ -38,6 +38,8 @@
 #define XLOG_LOGEXT_APPEND		0x10
 #define XLOG_LOGEXT_FREEZE		0x20
 #define XLOG_LOGEXT_OPMASK		0x70
+/* APPEND: the page is new; initialise it before the bytes go in */
+#define XLOG_LOGEXT_INIT_PAGE	0x80
 
 typedef struct xl_logext_meta
 {
@@ -55,10 +57,9 @@ typedef struct xl_logext_append
 	uint32		cont_len;		/* page's cont_len afterwards */
 	uint16		at;				/* pd_lower before (where the bytes go) */
 	uint16		nrecords;		/* page's nrecords afterwards */
-	uint8		init;			/* initialise the page first */
 } xl_logext_append;
 
-#define SizeOfLogextAppend	(offsetof(xl_logext_append, init) + sizeof(uint8))
+#define SizeOfLogextAppend	(offsetof(xl_logext_append, nrecords) + sizeof(uint16))
 
 /* followed by nitems xl_logext_freeze_item */
 typedef struct xl_logext_freeze
@@ -82,7 +83,7 @@ typedef struct xl_logext_freeze_item
 /* xloginsert.c: call inside the critical section that changed the page */
 extern XLogRecPtr LogXLogMeta(Buffer buf, const LogMetaPageData *meta);
 extern XLogRecPtr LogXLogAppend(Buffer buf, const xl_logext_append *xlrec,
-								const char *data, uint32 len);
+								const char *data, uint32 len, bool init_page);
 extern XLogRecPtr LogXLogFreeze(Buffer buf, const xl_logext_freeze *xlrec,
 								const xl_logext_freeze_item *items);
 

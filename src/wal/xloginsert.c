@@ -37,14 +37,15 @@ LogXLogMeta(Buffer buf, const LogMetaPageData *meta)
 
 XLogRecPtr
 LogXLogAppend(Buffer buf, const xl_logext_append *xlrec, const char *data,
-			  uint32 len)
+			  uint32 len, bool init_page)
 {
 	XLogBeginInsert();
 	XLogRegisterData((char *) xlrec, SizeOfLogextAppend);
 	XLogRegisterBuffer(0, buf,
-					   REGBUF_STANDARD | (xlrec->init ? REGBUF_WILL_INIT : 0));
+					   REGBUF_STANDARD | (init_page ? REGBUF_WILL_INIT : 0));
 	XLogRegisterBufData(0, (char *) data, len);
-	return XLogInsert(RM_LOGEXT_ID, XLOG_LOGEXT_APPEND);
+	return XLogInsert(RM_LOGEXT_ID, XLOG_LOGEXT_APPEND |
+					  (init_page ? XLOG_LOGEXT_INIT_PAGE : 0));
 }
 
 XLogRecPtr
