@@ -103,6 +103,7 @@ typedef struct DumpScanDescData
 	int			nsegs;
 	int			cur_seg;
 	Relation	seg_rel;		/* segment being read, or NULL */
+	BufferAccessStrategy strategy;	/* bulk-read ring, for every segment */
 	LogCursor	cursor;
 	LogOffset	next;			/* next offset of the partition so far */
 	LogGroupOffset *offsets;
@@ -133,6 +134,8 @@ LogDumpScanBegin(Relation rel, Snapshot snapshot, int nkeys,
 									  ALLOCSET_DEFAULT_SIZES);
 	scan->rowcxt = AllocSetContextCreate(scan->cxt, "logext dump row",
 										 ALLOCSET_DEFAULT_SIZES);
+	/* one ring for the whole scan, not in rowcxt, which each row resets */
+	scan->strategy = GetAccessStrategy(BAS_BULKREAD);
 	return (TableScanDesc) scan;
 }
 
@@ -159,6 +162,7 @@ LogDumpScanEnd(TableScanDesc sscan)
 	DumpScanDesc scan = (DumpScanDesc) sscan;
 
 	close_segment(scan);
+	FreeAccessStrategy(scan->strategy);
 	MemoryContextDelete(scan->cxt);
 	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
 		UnregisterSnapshot(scan->base.rs_snapshot);
@@ -362,7 +366,7 @@ open_segment(DumpScanDesc scan, DumpLog *log, DumpSegment *seg)
 				 errmsg("a segment of log \"%s\" was dropped while logext.dump was being read",
 						log->name),
 				 errhint("Run the dump again.")));
-	LogCursorInit(&scan->cursor, scan->seg_rel, GetAccessStrategy(BAS_BULKREAD));
+	LogCursorInit(&scan->cursor, scan->seg_rel, scan->strategy);
 
 	/*
 	 * Pages added after this point hold nothing the snapshot sees; not
