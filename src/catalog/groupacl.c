@@ -181,14 +181,12 @@ write_owner(const char *sql, const char *group, Oid role, Oid expected)
 	return w.done;
 }
 
-static void
-check_member(const char *group, Oid owner, Oid user)
+/* the error for a user who is not a member of the group's owner */
+static void pg_attribute_noreturn()
+deny_group(const char *group, Oid owner)
 {
-	char	   *name;
+	char	   *name = GetUserNameFromId(owner, true);
 
-	if (!OidIsValid(owner) || superuser_arg(user) || has_privs_of_role(user, owner))
-		return;
-	name = GetUserNameFromId(owner, true);
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("permission denied for consumer group \"%s\"", group),
@@ -233,7 +231,8 @@ LogCheckGroup(const char *group, bool claim)
 				XactLockTableWait(inserter, NULL, NULL, XLTW_None);
 				continue;
 			}
-			check_member(group, owner, user);
+			if (!member)
+				deny_group(group, owner);
 			if (TransactionIdIsValid(inserter) && claim)
 			{
 				MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);

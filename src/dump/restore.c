@@ -69,6 +69,7 @@ typedef struct RestoreState
 	char		log_name[LOGEXT_MAX_NAME_LEN + 1];
 	int32		log_id;
 	int32		nparts;
+	Oid		   *first_relids;	/* each partition's segment from log_create */
 	int32		partition;		/* current partition, -1 before the first */
 	Oid			relid;			/* its current segment */
 	LogPartSlot slot;			/* writer state of that segment (local) */
@@ -283,6 +284,10 @@ restore_log(const char *name, Jsonb *settings, bool created_null,
 	strlcpy(restore->log_name, name, sizeof(restore->log_name));
 	restore->log_id = log->log_id;
 	restore->nparts = log->nparts;
+	restore->first_relids = MemoryContextAlloc(TopTransactionContext,
+											   sizeof(Oid) * log->nparts);
+	for (int32 p = 0; p < log->nparts; p++)
+		restore->first_relids[p] = log->parts[p].segments[0].relid;
 	restore->partition = -1;
 	restore->relid = InvalidOid;
 	if (!created_null)
@@ -302,12 +307,8 @@ restore_segment(RestoreWriter *rw, int32 partition, LogOffset base,
 	if (partition != restore->partition)
 	{
 		/* the partition's first segment: log_create made one at 0 */
-		LogCacheEntry *log;
-
 		writer_close(rw);
-		log = LogCacheRefresh(restore->log_name);
-
-		relid = log->parts[partition].segments[0].relid;
+		relid = restore->first_relids[partition];
 		if (base != 0)
 		{
 			LogDropSegment(relid);
