@@ -6,41 +6,47 @@ PGFILEDESC = "logext - append-only partitioned logs with commit-ordered offsets"
 OBJS = \
 	src/module.o \
 	src/eoxact.o \
-	src/logext.o \
-	src/shmem.o \
-	src/am/handler.o \
-	src/am/scan.o \
-	src/am/relation.o \
-	src/am/unsupported.o \
-	src/am/segment.o \
-	src/am/visibility.o \
-	src/am/cursor.o \
-	src/am/writer.o \
-	src/am/insert.o \
-	src/wal/xloginsert.o \
-	src/wal/redo.o \
-	src/wal/desc.o \
-	src/wal/rmgr.o \
-	src/commit/pending.o \
-	src/commit/precommit.o \
-	src/catalog/logcache.o \
-	src/catalog/logacl.o \
-	src/catalog/groupacl.o \
-	src/catalog/segdef.o \
-	src/hooks/guard.o \
-	src/api/append.o \
-	src/api/read.o \
-	src/api/admin.o \
-	src/api/routing.o \
-	src/api/consumer.o \
-	src/api/verify.o \
-	src/consumer/offsets.o \
-	src/consumer/group.o \
-	src/worker/maintenance.o \
-	src/partition/roll.o \
 	src/dump/dumpam.o \
 	src/dump/dumpscan.o \
-	src/dump/restore.o
+	src/dump/restore.o \
+	src/api/admin.o \
+	src/api/append.o \
+	src/api/consumer.o \
+	src/api/read.o \
+	src/api/verify.o \
+	src/worker/maintenance.o \
+	src/consumer/compact.o \
+	src/consumer/offsets.o \
+	src/consumer/offsetxact.o \
+	src/consumer/offsetcache.o \
+	src/consumer/offsetlog.o \
+	src/consumer/offsetkey.o \
+	src/consumer/group.o \
+	src/am/handler.o \
+	src/am/insert.o \
+	src/am/relation.o \
+	src/am/scan.o \
+	src/am/unsupported.o \
+	src/commit/pending.o \
+	src/commit/precommit.o \
+	src/partition/roll.o \
+	src/partition/routing.o \
+	src/wal/desc.o \
+	src/wal/redo.o \
+	src/wal/rmgr.o \
+	src/hooks/guard.o \
+	src/segment/cursor.o \
+	src/segment/page.o \
+	src/segment/record.o \
+	src/segment/visibility.o \
+	src/segment/writer.o \
+	src/segment/xloginsert.o \
+	src/shmem.o \
+	src/meta/groupacl.o \
+	src/meta/logacl.o \
+	src/meta/logcache.o \
+	src/meta/segdef.o \
+	src/logext.o
 
 EXTENSION = logext
 DATA = sql/logext--1.0.sql

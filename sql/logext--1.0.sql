@@ -307,10 +307,16 @@ COMMENT ON FUNCTION logext.log_last_positions() IS 'where the records of this se
 --
 -- Reading
 --
+-- The row of a record, returned by every reading function (the columns of
+-- a segment are the same; src/segment/record.c holds the C side).
+CREATE TYPE logext.record AS (partition integer, log_offset bigint,
+                              appended_at timestamptz, key text, value bytea,
+                              headers jsonb);
+COMMENT ON TYPE logext.record IS 'a log record: its partition, offset, commit timestamp, key, value and headers';
+
 CREATE FUNCTION logext.log_read(log_name text, partition integer, from_offset bigint,
                                 max_records integer DEFAULT 1000, wait_ms integer DEFAULT 0)
-RETURNS TABLE (partition integer, log_offset bigint, appended_at timestamptz,
-               key text, value bytea, headers jsonb)
+RETURNS SETOF logext.record
 AS 'MODULE_PATHNAME', 'log_read'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 1000;
 COMMENT ON FUNCTION logext.log_read(text, integer, bigint, integer, integer) IS 'records of a partition in offset order from an offset, stopping before the first not yet committed; waits up to wait_ms for one';
@@ -323,8 +329,7 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 REVOKE ALL ON FUNCTION logext._log_view_insert() FROM PUBLIC;
 
 CREATE FUNCTION logext.log_records(log_name text)
-RETURNS TABLE (partition integer, log_offset bigint, appended_at timestamptz,
-               key text, value bytea, headers jsonb)
+RETURNS SETOF logext.record
 AS 'MODULE_PATHNAME', 'log_records'
 LANGUAGE C STABLE STRICT PARALLEL RESTRICTED ROWS 1000
 SET search_path = pg_catalog, pg_temp;
@@ -401,8 +406,7 @@ COMMENT ON FUNCTION logext.log_committed(text, text, integer) IS 'a consumer gro
 
 CREATE FUNCTION logext.log_read_group("group" text, log_name text, partition integer DEFAULT NULL,
                                       max_records integer DEFAULT 1000, wait_ms integer DEFAULT 0)
-RETURNS TABLE (partition integer, log_offset bigint, appended_at timestamptz,
-               key text, value bytea, headers jsonb)
+RETURNS SETOF logext.record
 AS 'MODULE_PATHNAME', 'log_read_group'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 1000;
 COMMENT ON FUNCTION logext.log_read_group(text, text, integer, integer, integer) IS 'records from a consumer group''s committed positions (the member''s partitions, or all)';

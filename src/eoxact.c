@@ -23,12 +23,12 @@
 
 #include "access/xact.h"
 
-#include "catalog/groupacl.h"
 #include "commit/pending.h"
 #include "commit/precommit.h"
-#include "consumer/offsets.h"
+#include "consumer/offsetxact.h"
 #include "dump/dump.h"
 #include "eoxact.h"
+#include "meta/groupacl.h"
 #include "partition/roll.h"
 
 /* commit, abort, or prepare (where nothing of ours is prepared) */

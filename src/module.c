@@ -33,13 +33,14 @@
 
 #include "commit/pending.h"
 #include "commit/precommit.h"
+#include "consumer/compact.h"
 #include "consumer/group.h"
-#include "consumer/offsets.h"
+#include "consumer/offsetcache.h"
 #include "eoxact.h"
 #include "hooks/guard.h"
 #include "logext.h"
 #include "shmem.h"
-#include "wal/xlog.h"
+#include "wal/rmgr.h"
 #include "worker/maintenance.h"
 
 PG_MODULE_MAGIC;
@@ -85,6 +86,7 @@ _PG_init(void)
 	LogPendingDefineGucs();
 	LogPreCommitDefineGucs();
 	LogOffsetsDefineGucs();
+	LogOffsetsCompactDefineGucs();
 	LogMaintenanceDefineGucs();
 	MarkGUCPrefixReserved("logext");
 

@@ -43,7 +43,6 @@
 #include "utils/hsearch.h"
 #include "utils/timestamp.h"
 
-#include "am/segment.h"
 #include "shmem.h"
 
 static int	logext_max_partitions = 8192;
@@ -132,6 +131,21 @@ make_key(LogPartKey *key, Oid relid)
 	memset(key, 0, sizeof(LogPartKey));
 	key->dbid = MyDatabaseId;
 	key->relid = relid;
+}
+
+static void
+slot_init(LogPartSlot *slot)
+{
+	slot->local = false;
+	slot->loaded = false;
+	pg_atomic_init_u64(&slot->next_offset, 0);
+	slot->tail_blkno = InvalidBlockNumber;
+	slot->next_fresh_blkno = InvalidBlockNumber;
+	slot->last_appended_at = 0;
+	slot->sealed = false;
+	slot->successor = InvalidOid;
+	slot->seal_xid = InvalidTransactionId;
+	slot->seal_committed = false;
 }
 
 /*
@@ -242,18 +256,24 @@ LogSlotGet(Oid relid)
 					 errmsg("out of shared memory for log partitions")));
 		}
 		LWLockInitialize(&slot->lock, log_shared->part_tranche_id);
-		slot->initialized = false;
-		pg_atomic_init_u64(&slot->next_offset, 0);
-		slot->tail_blkno = InvalidBlockNumber;
-		slot->next_fresh_blkno = InvalidBlockNumber;
-		slot->last_appended_at = 0;
-		slot->sealed = false;
-		slot->successor = InvalidOid;
-		slot->seal_xid = InvalidTransactionId;
-		slot->seal_committed = false;
+		slot_init(slot);
 	}
 	LWLockRelease(log_mapping_lock);
 	return slot;
+}
+
+/*
+ * A backend-local slot for a writer that works alone on a segment nobody
+ * else can see yet (a restore).  Its lock is never taken: holding an
+ * LWLock for a whole batch of restored rows would hold off interrupts.
+ */
+void
+LogSlotInitLocal(LogPartSlot *slot, Oid relid)
+{
+	memset(slot, 0, sizeof(LogPartSlot));
+	make_key(&slot->key, relid);
+	slot_init(slot);
+	slot->local = true;
 }
 
 static ConditionVariable *
@@ -551,31 +571,89 @@ LogWaiters(LogWaiterInfo **waiters)
 	return n;
 }
 
+#define AssertSlotLocked(slot) \
+	Assert((slot)->local || LWLockHeldByMeInMode(&(slot)->lock, LW_EXCLUSIVE))
+
 /*
- * The next offset of a segment: from its slot when that is loaded, else
- * from its last page.  The caller holds a lock on the relation.
+ * Set the write position read from the segment's pages or left by a
+ * finished write, and mark it loaded.
+ */
+void
+LogSlotSetPosition(LogPartSlot *slot, LogOffset next_offset,
+				   BlockNumber tail_blkno, BlockNumber next_fresh_blkno)
+{
+	AssertSlotLocked(slot);
+	slot->tail_blkno = tail_blkno;
+	slot->next_fresh_blkno = next_fresh_blkno;
+	pg_write_barrier();
+	pg_atomic_write_u64(&slot->next_offset, (uint64) next_offset);
+	pg_write_barrier();
+	slot->loaded = true;
+}
+
+/*
+ * A write begins: until LogSlotSetPosition, the position no longer matches
+ * the disk, and if the write fails the next writer re-reads the pages.
+ */
+void
+LogSlotBeginWrite(LogPartSlot *slot)
+{
+	AssertSlotLocked(slot);
+	Assert(slot->loaded);
+	slot->loaded = false;
+	pg_write_barrier();
+}
+
+/* the block for the writer's next fresh page */
+BlockNumber
+LogSlotTakeFreshBlock(LogPartSlot *slot)
+{
+	AssertSlotLocked(slot);
+	return slot->next_fresh_blkno++;
+}
+
+/*
+ * The appended_at of a write: now, but never earlier than the last write's,
+ * so that timestamps never decrease along a partition's offsets even if
+ * the clock steps back.
+ */
+TimestampTz
+LogSlotStamp(LogPartSlot *slot, TimestampTz now)
+{
+	AssertSlotLocked(slot);
+	if (now < slot->last_appended_at)
+		now = slot->last_appended_at;
+	slot->last_appended_at = now;
+	return now;
+}
+
+/*
+ * A segment's next offset as its slot has it, without the partition lock
+ * (a hint): InvalidLogOffset if the slot is not loaded, a write is in
+ * progress, or the segment is sealed.  Read under the mapping lock, as the
+ * caller may not prevent the slot's freeing.
  */
 LogOffset
-LogSegmentNextOffset(Relation rel)
+LogSlotNextOffsetHint(Oid relid)
 {
 	LogPartKey	key;
 	LogPartSlot *slot;
 	LogOffset	next = InvalidLogOffset;
-	BlockNumber data_end;
 
-	/* read under the mapping lock: the caller may not prevent its freeing */
-	if (log_slots != NULL)
+	if (log_slots == NULL)
+		return InvalidLogOffset;
+	make_key(&key, relid);
+	LWLockAcquire(log_mapping_lock, LW_SHARED);
+	slot = hash_search(log_slots, &key, HASH_FIND, NULL);
+	if (slot != NULL && slot->loaded && !slot->sealed)
 	{
-		make_key(&key, RelationGetRelid(rel));
-		LWLockAcquire(log_mapping_lock, LW_SHARED);
-		slot = hash_search(log_slots, &key, HASH_FIND, NULL);
-		if (slot != NULL && slot->initialized)
-			next = (LogOffset) pg_atomic_read_u64(&slot->next_offset);
-		LWLockRelease(log_mapping_lock);
+		pg_read_barrier();
+		next = (LogOffset) pg_atomic_read_u64(&slot->next_offset);
+		pg_read_barrier();
+		if (!slot->loaded)
+			next = InvalidLogOffset;
 	}
-	if (next != InvalidLogOffset)
-		return next;
-	LogSegmentEnd(rel, &next, &data_end);
+	LWLockRelease(log_mapping_lock);
 	return next;
 }
 

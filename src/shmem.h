@@ -29,22 +29,34 @@ typedef struct LogPartKey
 } LogPartKey;
 
 /*
- * Runtime state of a partition's active segment.  "lock" serialises
- * writers (the pre-commit write); readers never take it.  Fields below it
- * are protected by it, except that next_offset may be read without it as a
- * hint (monitoring).
+ * Runtime state of a partition's active segment.  Only shmem.c writes these
+ * fields, through the LogSlot* functions below, which assert the locks they
+ * need.  "lock" (the partition lock) serialises writers (the pre-commit
+ * write, a roll); readers never take it.  A restore writes a segment nobody
+ * else can see through a backend-local slot whose lock is not taken.
+ *
+ * The write position (loaded, next_offset, tail_blkno, next_fresh_blkno)
+ * and last_appended_at are written and read under the partition lock held
+ * exclusively; next_offset is also read without it, as a hint, by
+ * monitoring and by LogSlotNextOffsetHint under the mapping lock.  "loaded"
+ * says the position matches the segment on disk: it is false until a writer
+ * reads the segment's end, and is cleared while a write is in progress, so
+ * that a write that fails half-way makes the next writer re-read the pages.
+ *
+ * The seal fields are written under both the partition lock and the mapping
+ * lock, and read under either.
  */
 typedef struct LogPartSlot
 {
 	LogPartKey	key;			/* hash key: must be first */
 	LWLock		lock;
-	bool		initialized;	/* next_offset etc. read from disk */
+	bool		local;			/* a backend-local slot (LogSlotInitLocal) */
+	bool		loaded;			/* the write position matches the disk */
 	pg_atomic_uint64 next_offset;	/* next offset to give out */
 	BlockNumber tail_blkno;		/* page being filled, or Invalid: start a
 								 * fresh page */
 	BlockNumber next_fresh_blkno;	/* where the next fresh page goes */
 	TimestampTz last_appended_at;	/* of the last write (since start-up) */
-	/* written under both lock and the mapping lock (read under either) */
 	bool		sealed;			/* rolled: writers go to successor */
 	Oid			successor;		/* the next segment, once sealed */
 	TransactionId seal_xid;		/* the rolling transaction */
@@ -102,7 +114,16 @@ extern void LogSlotSeal(LogPartSlot *slot, Oid successor);
 extern void LogSlotUnseal(LogPartSlot *slot);
 extern bool LogSlotSealed(Oid relid, Oid *successor);
 extern void LogSlotSealCommitted(LogPartSlot *slot);
-extern LogOffset LogSegmentNextOffset(Relation rel);
+extern void LogSlotInitLocal(LogPartSlot *slot, Oid relid);
+
+/* the write position: the caller holds the partition lock exclusively */
+extern void LogSlotSetPosition(LogPartSlot *slot, LogOffset next_offset,
+							   BlockNumber tail_blkno,
+							   BlockNumber next_fresh_blkno);
+extern void LogSlotBeginWrite(LogPartSlot *slot);
+extern BlockNumber LogSlotTakeFreshBlock(LogPartSlot *slot);
+extern TimestampTz LogSlotStamp(LogPartSlot *slot, TimestampTz now);
+extern LogOffset LogSlotNextOffsetHint(Oid relid);
 
 extern void LogInflightBegin(TransactionId xid);
 extern void LogInflightAdd(LogPartSlot *slot, LogOffset first_offset);

@@ -27,9 +27,10 @@
 #include "utils/rel.h"
 
 #include "am/handler.h"
-#include "am/segment.h"
-#include "catalog/logcache.h"
 #include "commit/pending.h"
+#include "meta/logcache.h"
+#include "segment/page.h"
+#include "segment/record.h"
 
 /* the log and partition a segment belongs to, from its metapage */
 static LogCacheEntry *
@@ -58,8 +59,10 @@ insert_slot(LogCacheEntry *log, int32 partition, Relation rel,
 	bytea	   *value;
 
 	slot_getallattrs(slot);
-	if ((!slot->tts_isnull[0] && DatumGetInt32(slot->tts_values[0]) != partition) ||
-		!slot->tts_isnull[1] || !slot->tts_isnull[2])
+	if ((!slot->tts_isnull[Anum_log_record_partition - 1] &&
+		 DatumGetInt32(slot->tts_values[Anum_log_record_partition - 1]) != partition) ||
+		!slot->tts_isnull[Anum_log_record_log_offset - 1] ||
+		!slot->tts_isnull[Anum_log_record_appended_at - 1])
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot choose the offset or timestamp of a record inserted into log segment \"%s\"",
@@ -68,15 +71,15 @@ insert_slot(LogCacheEntry *log, int32 partition, Relation rel,
 						   partition),
 				 errhint("Insert only the columns key, value and headers, for example COPY %s (key, value) FROM STDIN.",
 						 RelationGetRelationName(rel))));
-	if (slot->tts_isnull[4])
+	if (slot->tts_isnull[Anum_log_record_value - 1])
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("log record value must not be null")));
-	if (!slot->tts_isnull[3])
-		key = DatumGetTextPP(slot->tts_values[3]);
-	if (!slot->tts_isnull[5])
-		headers = DatumGetJsonbP(slot->tts_values[5]);
-	value = DatumGetByteaPP(slot->tts_values[4]);
+	if (!slot->tts_isnull[Anum_log_record_key - 1])
+		key = DatumGetTextPP(slot->tts_values[Anum_log_record_key - 1]);
+	if (!slot->tts_isnull[Anum_log_record_headers - 1])
+		headers = DatumGetJsonbP(slot->tts_values[Anum_log_record_headers - 1]);
+	value = DatumGetByteaPP(slot->tts_values[Anum_log_record_value - 1]);
 	LogPendingAppend(log, partition,
 					 key ? VARDATA_ANY(key) : NULL,
 					 key ? (int) VARSIZE_ANY_EXHDR(key) : -1,

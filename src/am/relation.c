@@ -6,7 +6,7 @@
  *	  (freezing), and size estimates.
  *
  * A segment has a fixed column layout, checked when its storage is
- * created.  Only logext creates log-AM relations (catalog/segdef.c says
+ * created.  Only logext creates log-AM relations (meta/segdef.c says
  * which new relation may be created), and a segment's storage is never
  * replaced: relation_set_new_filenode for an existing relation (TRUNCATE,
  * however it reaches the segment: through a parent table, or created in an
@@ -43,37 +43,15 @@
 #include "utils/rel.h"
 
 #include "am/handler.h"
-#include "am/segment.h"
-#include "catalog/segdef.h"
-#include "wal/xlog.h"
-
-static const struct
-{
-	const char *name;
-	Oid			type;
-} log_columns[] = {
-	{"partition", INT4OID},
-	{"log_offset", INT8OID},
-	{"appended_at", TIMESTAMPTZOID},
-	{"key", TEXTOID},
-	{"value", BYTEAOID},
-	{"headers", JSONBOID},
-};
+#include "meta/segdef.h"
+#include "segment/page.h"
+#include "segment/record.h"
+#include "segment/xlog.h"
 
 static void
 check_layout(Relation rel)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
-	bool		ok = desc->natts == lengthof(log_columns);
-
-	for (int i = 0; ok && i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		ok = !att->attisdropped && att->atttypid == log_columns[i].type &&
-			strcmp(NameStr(att->attname), log_columns[i].name) == 0;
-	}
-	if (!ok)
+	if (!LogRecordDescMatches(RelationGetDescr(rel)))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("relation \"%s\" does not have the column layout of a log segment",

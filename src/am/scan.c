@@ -4,7 +4,7 @@
  *	  Sequential and parallel scans of a log segment, so that psql users
  *	  can SELECT from it.
  *
- * A scan returns the records visible to its snapshot (am/visibility.c):
+ * A scan returns the records visible to its snapshot (segment/visibility.c):
  * unlike log_read(), which stops at a record not yet committed, a SQL scan
  * simply leaves such records out, as heap does.  A parallel scan hands out
  * blocks (table_block_parallelscan_*); each worker returns the records that
@@ -31,9 +31,9 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "am/cursor.h"
 #include "am/handler.h"
-#include "am/visibility.h"
+#include "segment/cursor.h"
+#include "segment/visibility.h"
 
 typedef struct LogScanDescData
 {
@@ -182,18 +182,8 @@ logam_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 			LogCursorAdvance(c, &hdr);
 			MemoryContextSwitchTo(old);
 
-			slot->tts_values[0] = Int32GetDatum(scan->partition);
-			slot->tts_isnull[0] = false;
-			slot->tts_values[1] = Int64GetDatum(rec.hdr.offset);
-			slot->tts_isnull[1] = false;
-			slot->tts_values[2] = TimestampTzGetDatum(rec.hdr.appended_at);
-			slot->tts_isnull[2] = false;
-			slot->tts_values[3] = PointerGetDatum(rec.key);
-			slot->tts_isnull[3] = rec.key == NULL;
-			slot->tts_values[4] = PointerGetDatum(rec.value);
-			slot->tts_isnull[4] = false;
-			slot->tts_values[5] = PointerGetDatum(rec.headers);
-			slot->tts_isnull[5] = rec.headers == NULL;
+			LogRecordToDatums(scan->partition, &rec,
+							  slot->tts_values, slot->tts_isnull);
 			ExecStoreVirtualTuple(slot);
 			pgstat_count_heap_getnext(scan->base.rs_rd);
 			return true;

@@ -33,14 +33,14 @@
 #include "utils/timestamp.h"
 
 #include "am/handler.h"
-#include "am/segment.h"
-#include "am/writer.h"
 #include "api/admin.h"
-#include "catalog/logacl.h"
-#include "catalog/logcache.h"
+#include "meta/logacl.h"
+#include "meta/logcache.h"
 #include "partition/roll.h"
+#include "segment/page.h"
+#include "segment/writer.h"
+#include "segment/xlog.h"
 #include "shmem.h"
-#include "wal/xlog.h"
 
 PG_FUNCTION_INFO_V1(logext_segment_init);
 Datum

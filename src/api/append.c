@@ -31,11 +31,11 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
-#include "api/routing.h"
-#include "catalog/logacl.h"
-#include "catalog/logcache.h"
 #include "commit/pending.h"
 #include "commit/precommit.h"
+#include "meta/logacl.h"
+#include "meta/logcache.h"
+#include "partition/routing.h"
 
 /* an argument that must not be null; msg is the whole error message */
 static void

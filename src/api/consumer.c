@@ -14,7 +14,7 @@
  * about to become visible.  Room for a committed offset in shared memory is
  * reserved by the call that commits it, so a full table fails that call.
  * Every call that uses a group checks (and on first use claims) the
- * group's owner (catalog/groupacl.c) after the rights on the log and
+ * group's owner (meta/groupacl.c) after the rights on the log and
  * before any lock on the group's offsets.
  *
  * Copyright (c) 2026, logext developers
@@ -37,11 +37,13 @@
 #include "utils/timestamp.h"
 
 #include "api/read.h"
-#include "catalog/groupacl.h"
-#include "catalog/logacl.h"
-#include "catalog/logcache.h"
+#include "consumer/compact.h"
 #include "consumer/group.h"
 #include "consumer/offsets.h"
+#include "meta/groupacl.h"
+#include "meta/logacl.h"
+#include "meta/logcache.h"
+#include "segment/writer.h"
 #include "shmem.h"
 
 /* a text argument that must not be null; msg is the whole error message */

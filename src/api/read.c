@@ -4,7 +4,7 @@
  *	  log_read(): the records of a partition in offset order from an
  *	  offset.
  *
- * The read rule (am/visibility.c) is applied against the statement's
+ * The read rule (segment/visibility.c) is applied against the statement's
  * snapshot: committed records are returned, holes (aborted or crashed
  * transactions) are skipped, and the read stops at the first record whose
  * transaction has not committed for the snapshot.  So the rows are always
@@ -49,14 +49,13 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "am/cursor.h"
-#include "am/visibility.h"
 #include "api/read.h"
-#include "catalog/logacl.h"
-#include "catalog/logcache.h"
+#include "meta/logacl.h"
+#include "meta/logcache.h"
+#include "segment/cursor.h"
+#include "segment/visibility.h"
 #include "shmem.h"
 
-#define READ_NATTS 6
 #define STANDBY_POLL_MS 10
 
 /*
@@ -88,19 +87,12 @@ read_segment(Relation rel, int partition, LogOffset from, int64 *remaining,
 		{
 			MemoryContext old = MemoryContextSwitchTo(rowcxt);
 			LogRecordData rec;
-			Datum		values[READ_NATTS];
-			bool		nulls[READ_NATTS] = {false};
+			Datum		values[Natts_log_record];
+			bool		nulls[Natts_log_record];
 
 			LogCursorReadRecord(&c, &hdr, &rec);
 			LogCursorUnlock(&c);
-			values[0] = Int32GetDatum(partition);
-			values[1] = Int64GetDatum(rec.hdr.offset);
-			values[2] = TimestampTzGetDatum(rec.hdr.appended_at);
-			values[3] = PointerGetDatum(rec.key);
-			nulls[3] = rec.key == NULL;
-			values[4] = PointerGetDatum(rec.value);
-			values[5] = PointerGetDatum(rec.headers);
-			nulls[5] = rec.headers == NULL;
+			LogRecordToDatums(partition, &rec, values, nulls);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(rowcxt);

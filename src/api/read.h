@@ -16,7 +16,7 @@
 #include "nodes/execnodes.h"
 #include "utils/snapshot.h"
 
-#include "catalog/logcache.h"
+#include "meta/logcache.h"
 
 extern int64 LogReadPartitions(LogCacheEntry **log, int nparts,
 							   const int32 *parts, const LogOffset *froms,

@@ -8,7 +8,7 @@
  * oldest first, and returns one row per problem found (partition, segment,
  * block, offset, problem) instead of stopping at the first one, as
  * amcheck's verify_heapam() does.  It checks what the on-disk format of
- * am/segment.h promises:
+ * segment/page.h promises:
  *	- the metapage: header, special area, magic, format version, and log
  *	  id, partition and base offset equal to the catalog's;
  *	- every data page: special area (size, page id, flags), pd_lower within
@@ -30,8 +30,8 @@
  * (extended, never written) are normal; an all-zero page before the last
  * page holding data is not.
  *
- * Reading.  The checker never uses the reading paths of am/ (cursor.c,
- * segment.c), which raise ERROR at the first inconsistency; it does not
+ * Reading.  The checker never uses the reading paths of segment/ (cursor.c,
+ * page.c), which raise ERROR at the first inconsistency; it does not
  * trust any length before checking it against the page, and every loop is
  * bounded by the relation size or a page's record count.  Each page is
  * copied into local memory under a share lock (one page at a time, through
@@ -78,9 +78,9 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
-#include "am/segment.h"
-#include "catalog/logacl.h"
-#include "catalog/logcache.h"
+#include "meta/logacl.h"
+#include "meta/logcache.h"
+#include "segment/page.h"
 #include "shmem.h"
 
 #define VERIFY_NATTS 5
@@ -168,7 +168,6 @@ static void check_pages(VerifyState *st, BlockNumber from, BlockNumber to);
 static void check_segment(VerifyState *st, const LogSegmentRef *seg,
 						  bool active, LogOffset *prev_end);
 static XidState xid_state(VerifyState *st, TransactionId xid, uint16 flags);
-static LogOffset partition_next_offset(Relation rel);
 
 /*
  * Add a problem row.  blkno InvalidBlockNumber and offset < 0 give NULLs.
@@ -832,29 +831,6 @@ data_end(VerifyState *st, BlockNumber from, BlockNumber nblocks)
 	return end;
 }
 
-/*
- * The partition's next offset as shared memory has it, or -1 when shared
- * memory does not know it (not loaded since start-up, a write in progress,
- * or rolled over): then it is derived from the segment's last page, which
- * the walk checks.  Read without the partition lock (a hint, as for
- * monitoring); see check_segment for how it is compared.
- */
-static LogOffset
-partition_next_offset(Relation rel)
-{
-	LogPartSlot *slot = LogSlotFind(RelationGetRelid(rel));
-	LogOffset	next;
-
-	if (slot == NULL || !slot->initialized || slot->sealed)
-		return -1;
-	pg_read_barrier();
-	next = (LogOffset) pg_atomic_read_u64(&slot->next_offset);
-	pg_read_barrier();
-	if (!slot->initialized || slot->sealed)
-		return -1;
-	return next;
-}
-
 static void
 check_segment(VerifyState *st, const LogSegmentRef *seg, bool active,
 			  LogOffset *prev_end)
@@ -896,7 +872,7 @@ check_segment(VerifyState *st, const LogSegmentRef *seg, bool active,
 	st->resync = false;
 
 	if (active)
-		next_before = partition_next_offset(rel);
+		next_before = LogSlotNextOffsetHint(RelationGetRelid(rel));
 	nblocks = RelationGetNumberOfBlocks(rel);
 	if (nblocks == 0)
 	{
@@ -948,7 +924,7 @@ check_segment(VerifyState *st, const LogSegmentRef *seg, bool active,
 
 	if (active)
 	{
-		next_after = partition_next_offset(rel);
+		next_after = LogSlotNextOffsetHint(RelationGetRelid(rel));
 		if (next_before >= 0 && st->expected < next_before)
 			report(st, InvalidBlockNumber, st->expected,
 				   "the partition's next offset is " INT64_FORMAT ", but its records end at offset " INT64_FORMAT,

@@ -14,8 +14,8 @@
 
 #include "utils/jsonb.h"
 
-#include "am/segment.h"
-#include "catalog/logcache.h"
+#include "meta/logcache.h"
+#include "segment/page.h"
 
 /* one (log, partition) the transaction appended to */
 typedef struct LogPendingTarget

@@ -14,7 +14,7 @@
  *	   the first append, commit/pending.c);
  *	2. take the partition LWLock; if the slot is new (first use since
  *	   start-up) rebuild next_offset from the segment's last page;
- *	3. copy records into pages (am/writer.c);
+ *	3. copy records into pages (segment/writer.c);
  *	4. advance next_offset, note the write as in flight (monitoring), and
  *	   release the LWLock.
  * XXX: each partition's write re-reads the transaction's pending stream
@@ -28,7 +28,7 @@
  * flush happen even under synchronous_commit = off: offsets a reader has
  * seen must never be reused after a crash.
  *
- * Readers resolve a record's visibility from its xid (am/visibility.c), so
+ * Readers resolve a record's visibility from its xid (segment/visibility.c), so
  * a transaction that fails after this write (a crash, a later pre-commit
  * step such as another extension's callback, NOTIFY or a serialization
  * failure) leaves records that are never visible: the only holes.
@@ -55,11 +55,11 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "am/segment.h"
-#include "am/writer.h"
-#include "catalog/logcache.h"
 #include "commit/pending.h"
 #include "commit/precommit.h"
+#include "meta/logcache.h"
+#include "segment/page.h"
+#include "segment/writer.h"
 #include "shmem.h"
 
 static int	logext_debug_precommit_sleep_ms = 0;
@@ -112,15 +112,8 @@ write_target(int t, LogPendingTarget *target, Relation rel,
 	}
 	*successor = InvalidOid;
 
-	/*
-	 * appended_at never decreases along the offsets of a partition: taken
-	 * under the partition lock, and never earlier than the last write's
-	 * (the clock may step back).
-	 */
-	now = GetCurrentTimestamp();
-	if (now < slot->last_appended_at)
-		now = slot->last_appended_at;
-	slot->last_appended_at = now;
+	/* one timestamp per transaction and partition, never decreasing */
+	now = LogSlotStamp(slot, GetCurrentTimestamp());
 	first = next = LogWriterBegin(w, rel, slot, pending_read, NULL);
 	LogPendingScanBegin();
 	while (LogPendingScanNext(&entry_target, &hdr))

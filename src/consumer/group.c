@@ -44,6 +44,7 @@
 #include "utils/timestamp.h"
 
 #include "consumer/group.h"
+#include "consumer/offsetcache.h"
 
 #define MAX_MEMBERS		1024
 

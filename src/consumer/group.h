@@ -14,7 +14,7 @@
 
 #include "datatype/timestamp.h"
 
-#include "consumer/offsets.h"
+#include "consumer/offsetkey.h"
 
 #define LOGEXT_MAX_MEMBER_LEN	100
 

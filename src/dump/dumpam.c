@@ -38,8 +38,8 @@
 #include "storage/smgr.h"
 #include "utils/rel.h"
 
-#include "catalog/segdef.h"
 #include "dump/dump.h"
+#include "meta/segdef.h"
 
 #define HINT_DUMP "logext.dump only stands for the contents of every log: pg_dump reads it and pg_restore writes it."
 

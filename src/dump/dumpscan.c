@@ -54,11 +54,11 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "am/cursor.h"
-#include "am/visibility.h"
-#include "catalog/logcache.h"
-#include "consumer/offsets.h"
+#include "consumer/offsetlog.h"
 #include "dump/dump.h"
+#include "meta/logcache.h"
+#include "segment/cursor.h"
+#include "segment/visibility.h"
 
 typedef struct DumpSegment
 {

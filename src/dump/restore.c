@@ -53,14 +53,14 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
-#include "am/segment.h"
-#include "am/writer.h"
 #include "api/admin.h"
-#include "catalog/logacl.h"
-#include "catalog/logcache.h"
 #include "consumer/offsets.h"
 #include "dump/dump.h"
+#include "meta/logacl.h"
+#include "meta/logcache.h"
 #include "partition/roll.h"
+#include "segment/page.h"
+#include "segment/writer.h"
 #include "shmem.h"
 
 /* the log being restored by this transaction */
@@ -219,9 +219,7 @@ static void
 reset_slot(Oid relid)
 {
 	restore->relid = relid;
-	memset(&restore->slot, 0, sizeof(LogPartSlot));
-	pg_atomic_init_u64(&restore->slot.next_offset, 0);
-	restore->slot.initialized = false;
+	LogSlotInitLocal(&restore->slot, relid);
 }
 
 typedef struct CreatedAt

@@ -49,9 +49,9 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "catalog/segdef.h"
-#include "catalog/logacl.h"
 #include "hooks/guard.h"
+#include "meta/logacl.h"
+#include "meta/segdef.h"
 
 static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
 static ProcessUtility_hook_type prev_process_utility = NULL;

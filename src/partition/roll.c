@@ -46,6 +46,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
@@ -56,9 +57,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "am/handler.h"
-#include "am/writer.h"
 #include "partition/roll.h"
+#include "segment/writer.h"
 #include "shmem.h"
 
 /*
@@ -266,7 +266,7 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 		pg_usleep(1000L);
 		CHECK_FOR_INTERRUPTS();
 	}
-	if (!old_slot->initialized)
+	if (!old_slot->loaded)
 		LogSlotLoad(old_slot, old_rel);
 	if (old_slot->sealed)
 	{
@@ -458,7 +458,7 @@ LogDropSegment(Oid relid)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("log segment %u was dropped concurrently", relid)));
-	if (!LogIsSegment(rel))
+	if (rel->rd_rel->relam != get_table_am_oid("log", false))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a log segment", RelationGetRelationName(rel))));

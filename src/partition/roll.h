@@ -15,7 +15,7 @@
 
 #include "lib/stringinfo.h"
 
-#include "catalog/logcache.h"
+#include "meta/logcache.h"
 
 /*
  * Fills buf with records (LogRecordHeader with length/flags/key_len set,

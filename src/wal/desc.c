@@ -13,7 +13,8 @@
 
 #include "access/xlog_internal.h"
 
-#include "wal/xlog.h"
+#include "segment/xlog.h"
+#include "wal/rmgr.h"
 
 void
 logext_desc(StringInfo buf, XLogReaderState *record)

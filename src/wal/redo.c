@@ -22,7 +22,8 @@
 #include "storage/bufmgr.h"
 #include "storage/standby.h"
 
-#include "wal/xlog.h"
+#include "segment/xlog.h"
+#include "wal/rmgr.h"
 
 static void
 redo_meta(XLogReaderState *record)

@@ -16,7 +16,8 @@
 
 #include "access/xlog_internal.h"
 
-#include "wal/xlog.h"
+#include "segment/xlog.h"
+#include "wal/rmgr.h"
 
 static RmgrData logext_rmgr = {
 	.rm_name = LOGEXT_RMGR_NAME,

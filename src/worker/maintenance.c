@@ -45,8 +45,9 @@
 #include "utils/snapmgr.h"
 #include "utils/wait_event.h"
 
+#include "consumer/compact.h"
 #include "consumer/group.h"
-#include "consumer/offsets.h"
+#include "consumer/offsetcache.h"
 #include "worker/maintenance.h"
 
 static int	logext_maintenance_naptime_ms = 1000;

@@ -2,7 +2,7 @@
 -- signatures, return types, volatility, strictness and parallel safety.
 -- Run with pg_prove in a database with CREATE EXTENSION pgtap, logext.
 BEGIN;
-SELECT plan(68);
+SELECT plan(69);
 
 SELECT has_extension('logext', 'extension logext is installed');
 SELECT has_schema('logext');
@@ -67,15 +67,22 @@ SELECT is((SELECT proargnames FROM pg_proc
 
 -- reading
 SELECT has_function('logext', 'log_read', ARRAY['text', 'integer', 'bigint', 'integer', 'integer']);
-SELECT function_returns('logext', 'log_read', ARRAY['text', 'integer', 'bigint', 'integer', 'integer'], 'setof record');
+SELECT function_returns('logext', 'log_read', ARRAY['text', 'integer', 'bigint', 'integer', 'integer'], 'setof logext.record');
 SELECT is((SELECT proargnames FROM pg_proc
             WHERE oid = 'logext.log_read(text, integer, bigint, integer, integer)'::regprocedure),
-          ARRAY['log_name', 'partition', 'from_offset', 'max_records', 'wait_ms',
-                'partition', 'log_offset', 'appended_at', 'key', 'value', 'headers'],
-          'log_read arguments and result columns');
-SELECT is((SELECT pg_get_function_result('logext.log_read(text, integer, bigint, integer, integer)'::regprocedure)),
-          'TABLE(partition integer, log_offset bigint, appended_at timestamp with time zone, key text, value bytea, headers jsonb)',
-          'log_read result columns and types');
+          ARRAY['log_name', 'partition', 'from_offset', 'max_records', 'wait_ms'],
+          'log_read arguments');
+SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+             FROM pg_attribute
+            WHERE attrelid = (SELECT typrelid FROM pg_type WHERE oid = 'logext.record'::regtype) AND attnum > 0 AND NOT attisdropped),
+          'partition integer, log_offset bigint, appended_at timestamp with time zone, key text, value bytea, headers jsonb',
+          'log_read result columns and types: logext.record');
+SELECT is(ARRAY(SELECT DISTINCT pg_get_function_result(p.oid)
+                  FROM pg_proc p
+                 WHERE p.pronamespace = 'logext'::regnamespace
+                   AND p.proname IN ('log_read', 'log_records', 'log_read_group')),
+          ARRAY['SETOF logext.record'],
+          'every reading function returns logext.record');
 SELECT is((SELECT pg_get_function_result('logext.log_last_positions()'::regprocedure)),
           'TABLE(log_name text, partition integer, first_offset bigint, last_offset bigint)',
           'log_last_positions result columns and types');

@@ -5,19 +5,19 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/am/cursor.h
+ * src/segment/cursor.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef LOGEXT_AM_CURSOR_H
-#define LOGEXT_AM_CURSOR_H
+#ifndef LOGEXT_SEGMENT_CURSOR_H
+#define LOGEXT_SEGMENT_CURSOR_H
 
 #include "access/tableam.h"
 #include "storage/buf.h"
-#include "utils/jsonb.h"
 #include "utils/snapshot.h"
 
-#include "am/segment.h"
+#include "segment/page.h"
+#include "segment/record.h"
 
 typedef struct LogCursor
 {
@@ -33,15 +33,6 @@ typedef struct LogCursor
 	uint16		idx;			/* index among records starting on blkno */
 } LogCursor;
 
-/* the decoded payload of one record, palloc'd in the caller's context */
-typedef struct LogRecordData
-{
-	LogRecordHeader hdr;
-	text	   *key;			/* NULL if none */
-	Jsonb	   *headers;		/* NULL if none */
-	bytea	   *value;
-} LogRecordData;
-
 extern void LogCursorInit(LogCursor *c, Relation rel, BufferAccessStrategy strategy);
 extern void LogCursorSeekOffset(LogCursor *c, LogOffset target);
 extern void LogCursorSeekBlock(LogCursor *c, BlockNumber blkno, bool single_block);
@@ -53,4 +44,4 @@ extern void LogCursorReadRecord(LogCursor *c, const LogRecordHeader *hdr,
 								LogRecordData *rec);
 extern void LogCursorEnd(LogCursor *c);
 
-#endif							/* LOGEXT_AM_CURSOR_H */
+#endif							/* LOGEXT_SEGMENT_CURSOR_H */

@@ -12,7 +12,7 @@
  * group's position, joining, heartbeats and leaving need membership in the
  * owning role (has_privs_of_role, so a GRANT of the owning role lets others
  * in); superusers pass, as usual.  This comes on top of the rights on the
- * log (SELECT on its view, catalog/logacl.c), which the callers check.
+ * log (SELECT on its view, meta/logacl.c), which the callers check.
  *
  * The catalog is read like a catalog, not with the transaction's
  * snapshot: the latest committed state plus claims still in progress.  Two
@@ -32,7 +32,7 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/catalog/groupacl.c
+ * src/meta/groupacl.c
  *
  *-------------------------------------------------------------------------
  */
@@ -58,8 +58,8 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-#include "catalog/groupacl.h"
-#include "catalog/logacl.h"
+#include "meta/groupacl.h"
+#include "meta/logacl.h"
 
 typedef struct GroupOwnerWrite
 {

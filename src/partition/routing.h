@@ -5,17 +5,17 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/api/routing.h
+ * src/partition/routing.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef LOGEXT_API_ROUTING_H
-#define LOGEXT_API_ROUTING_H
+#ifndef LOGEXT_PARTITION_ROUTING_H
+#define LOGEXT_PARTITION_ROUTING_H
 
-#include "catalog/logcache.h"
+#include "meta/logcache.h"
 
 extern uint32 LogMurmur2(const char *data, int len);
 extern int	LogRoute(LogCacheEntry *log, const char *key, int key_len,
 					 bool has_partition, int32 partition);
 
-#endif							/* LOGEXT_API_ROUTING_H */
+#endif							/* LOGEXT_PARTITION_ROUTING_H */

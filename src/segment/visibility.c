@@ -22,7 +22,7 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/am/visibility.c
+ * src/segment/visibility.c
  *
  *-------------------------------------------------------------------------
  */
@@ -34,7 +34,7 @@
 #include "storage/procarray.h"
 #include "utils/snapmgr.h"
 
-#include "am/visibility.h"
+#include "segment/visibility.h"
 
 static void
 set_hint(Buffer buf, uint32 pos, TransactionId xid, uint16 flag)

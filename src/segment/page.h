@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * segment.h
+ * page.h
  *	  On-disk format of a log segment relation.
  *
  * A segment holds consecutive offsets of one partition, starting at its
@@ -29,12 +29,12 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/am/segment.h
+ * src/segment/page.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef LOGEXT_AM_SEGMENT_H
-#define LOGEXT_AM_SEGMENT_H
+#ifndef LOGEXT_SEGMENT_PAGE_H
+#define LOGEXT_SEGMENT_PAGE_H
 
 #include "access/transam.h"
 #include "datatype/timestamp.h"
@@ -124,7 +124,7 @@ typedef struct LogRecordHeader
 #define LogPageFirstRecordPos(opaque) \
 	LogRecordAlign(LOG_PAGE_DATA_START + (opaque)->cont_len)
 
-/* segment.c: page-level routines, no WAL (see wal/ for that) */
+/* page.c: page-level routines, no WAL (see xloginsert.c for that) */
 extern void LogInitMetaPage(Page page, int32 log_id, int32 partition,
 							LogOffset base_offset);
 extern void LogInitDataPage(Page page);
@@ -139,4 +139,4 @@ extern BlockNumber LogDataBlocks(Relation rel, BlockNumber *nblocks);
 extern void LogSegmentEnd(Relation rel, LogOffset *next_offset,
 						  BlockNumber *data_end);
 
-#endif							/* LOGEXT_AM_SEGMENT_H */
+#endif							/* LOGEXT_SEGMENT_PAGE_H */

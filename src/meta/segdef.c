@@ -22,7 +22,7 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/catalog/segdef.c
+ * src/meta/segdef.c
  *
  *-------------------------------------------------------------------------
  */
@@ -42,7 +42,8 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "catalog/segdef.h"
+#include "meta/segdef.h"
+#include "segment/record.h"
 
 /* the relation _segment_create is creating right now, if any */
 static Oid	creating_nsp = InvalidOid;
@@ -145,10 +146,8 @@ logext_segment_create(PG_FUNCTION_ARGS)
 						name, creating_name)));
 
 	qualname = quote_qualified_identifier(LOGEXT_SCHEMA, name);
-	create = psprintf("CREATE TABLE %s (partition pg_catalog.int4, "
-					  "log_offset pg_catalog.int8, appended_at pg_catalog.timestamptz, "
-					  "key pg_catalog.text, value pg_catalog.bytea NOT NULL, "
-					  "headers pg_catalog.jsonb) USING log", qualname);
+	create = psprintf("CREATE TABLE %s (%s) USING log", qualname,
+					  LogRecordColumnsSql());
 	comment = psprintf("COMMENT ON TABLE %s IS %s", qualname,
 					   quote_literal_cstr(psprintf("segment of log %d partition %d",
 												   log_id, partition)));

@@ -6,12 +6,12 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/catalog/segdef.h
+ * src/meta/segdef.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef LOGEXT_CATALOG_SEGDEF_H
-#define LOGEXT_CATALOG_SEGDEF_H
+#ifndef LOGEXT_META_SEGDEF_H
+#define LOGEXT_META_SEGDEF_H
 
 #include "utils/rel.h"
 
@@ -21,4 +21,4 @@
 extern bool LogSegmentCreationAllowed(Relation rel);
 extern bool LogRelationIsRewrite(Relation rel);
 
-#endif							/* LOGEXT_CATALOG_SEGDEF_H */
+#endif							/* LOGEXT_META_SEGDEF_H */

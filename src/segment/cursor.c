@@ -19,7 +19,7 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/am/cursor.c
+ * src/segment/cursor.c
  *
  *-------------------------------------------------------------------------
  */
@@ -29,7 +29,7 @@
 #include "storage/bufmgr.h"
 #include "utils/rel.h"
 
-#include "am/cursor.h"
+#include "segment/cursor.h"
 
 static void cursor_copy(LogCursor *c, const LogRecordHeader *hdr,
 						uint32 from, uint32 len, char *dst);

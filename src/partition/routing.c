@@ -12,7 +12,7 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/api/routing.c
+ * src/partition/routing.c
  *
  *-------------------------------------------------------------------------
  */
@@ -22,7 +22,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
-#include "api/routing.h"
+#include "partition/routing.h"
 
 /* Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2) */
 uint32

@@ -10,7 +10,7 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/wal/xloginsert.c
+ * src/segment/xloginsert.c
  *
  *-------------------------------------------------------------------------
  */
@@ -18,7 +18,7 @@
 
 #include "access/xloginsert.h"
 
-#include "wal/xlog.h"
+#include "segment/xlog.h"
 
 XLogRecPtr
 LogXLogMeta(Buffer buf, const LogMetaPageData *meta)

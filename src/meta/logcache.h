@@ -5,12 +5,12 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/catalog/logcache.h
+ * src/meta/logcache.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef LOGEXT_CATALOG_LOGCACHE_H
-#define LOGEXT_CATALOG_LOGCACHE_H
+#ifndef LOGEXT_META_LOGCACHE_H
+#define LOGEXT_META_LOGCACHE_H
 
 #include "storage/lockdefs.h"
 #include "utils/relcache.h"
@@ -57,4 +57,4 @@ extern int	LogCatalogQuery(const char *query, int nargs, Oid *argtypes,
 							Datum *args, long tcount);
 extern LogCacheEntry *LogCacheCheckUserLog(LogCacheEntry *log);
 
-#endif							/* LOGEXT_CATALOG_LOGCACHE_H */
+#endif							/* LOGEXT_META_LOGCACHE_H */

@@ -26,7 +26,7 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/catalog/logcache.c
+ * src/meta/logcache.c
  *
  *-------------------------------------------------------------------------
  */
@@ -46,7 +46,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "catalog/logcache.h"
+#include "meta/logcache.h"
 
 static HTAB *log_cache = NULL;
 static MemoryContext log_cache_cxt = NULL;

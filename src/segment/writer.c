@@ -8,13 +8,15 @@
  * staged without the buffer lock.  Each page is staged outside the
  * critical section (the payload may come from a temporary file), then
  * changed under an exclusive buffer lock, WAL-logged and stamped in one
- * critical section (STYLE.md rule 21).  Records continue on fresh pages
- * when they do not fit; a fresh page is the first all-zero page after the
- * data (left by a crash) or a new block.
+ * critical section, as PostgreSQL's access methods do.  Records continue
+ * on fresh pages when they do not fit; a fresh page is the first all-zero
+ * page after the data (left by a crash) or a new block.  The partition
+ * slot's write position is changed only through shmem.c's LogSlot*
+ * functions.
  *
  * Copyright (c) 2026, logext developers
  *
- * src/am/writer.c
+ * src/segment/writer.c
  *
  *-------------------------------------------------------------------------
  */
@@ -25,8 +27,8 @@
 #include "storage/lmgr.h"
 #include "utils/rel.h"
 
-#include "am/writer.h"
-#include "wal/xlog.h"
+#include "segment/writer.h"
+#include "segment/xlog.h"
 
 static void
 writer_flush(LogWriter *w)
@@ -75,12 +77,13 @@ writer_flush(LogWriter *w)
 static void
 writer_new_page(LogWriter *w)
 {
-	BlockNumber blkno = w->slot->next_fresh_blkno;
+	BlockNumber blkno;
 
 	writer_flush(w);
 	if (BufferIsValid(w->buf))
 		ReleaseBuffer(w->buf);
 
+	blkno = LogSlotTakeFreshBlock(w->slot);
 	if (blkno < RelationGetNumberOfBlocks(w->rel))
 		w->buf = ReadBuffer(w->rel, blkno);
 	else
@@ -93,7 +96,6 @@ writer_new_page(LogWriter *w)
 				 RelationGetRelationName(w->rel), BufferGetBlockNumber(w->buf), blkno);
 	}
 	w->blkno = blkno;
-	w->slot->next_fresh_blkno = blkno + 1;
 	w->init = true;
 	w->lower = LOG_PAGE_DATA_START;
 	w->first_offset = 0;
@@ -175,6 +177,10 @@ LogWriterAppend(LogWriter *w, LogRecordHeader *hdr)
 	w->staged += pad;
 }
 
+/*
+ * Load a slot's write position from the segment's pages.  The caller holds
+ * the partition lock exclusively.
+ */
 void
 LogSlotLoad(LogPartSlot *slot, Relation rel)
 {
@@ -182,10 +188,7 @@ LogSlotLoad(LogPartSlot *slot, Relation rel)
 	BlockNumber data_end;
 
 	LogSegmentEnd(rel, &next, &data_end);
-	pg_atomic_write_u64(&slot->next_offset, (uint64) next);
-	slot->tail_blkno = InvalidBlockNumber;
-	slot->next_fresh_blkno = data_end;
-	slot->initialized = true;
+	LogSlotSetPosition(slot, next, InvalidBlockNumber, data_end);
 	elog(DEBUG1, "logext: segment \"%s\" continues at offset " INT64_FORMAT " in block %u",
 		 RelationGetRelationName(rel), next, data_end);
 }
@@ -201,9 +204,9 @@ LogOffset
 LogWriterBegin(LogWriter *w, Relation rel, LogPartSlot *slot,
 			   LogPayloadReader read, void *read_arg)
 {
-	if (!slot->initialized)
+	if (!slot->loaded)
 		LogSlotLoad(slot, rel);
-	slot->initialized = false;
+	LogSlotBeginWrite(slot);
 	w->read = read;
 	w->read_arg = read_arg;
 	writer_begin_page(w, rel, slot);
@@ -215,12 +218,28 @@ void
 LogWriterEnd(LogWriter *w, LogOffset next_offset)
 {
 	writer_flush(w);
-	w->slot->tail_blkno = BufferIsValid(w->buf) ? w->blkno : w->slot->tail_blkno;
-	pg_atomic_write_u64(&w->slot->next_offset, (uint64) next_offset);
-	w->slot->initialized = true;
+	LogSlotSetPosition(w->slot, next_offset,
+					   BufferIsValid(w->buf) ? w->blkno : w->slot->tail_blkno,
+					   w->slot->next_fresh_blkno);
 	if (BufferIsValid(w->buf))
 		ReleaseBuffer(w->buf);
 	w->buf = InvalidBuffer;
+}
+
+/*
+ * The next offset of a segment: from its slot when that knows it, else
+ * from its last page.  The caller holds a lock on the relation.
+ */
+LogOffset
+LogSegmentNextOffset(Relation rel)
+{
+	LogOffset	next = LogSlotNextOffsetHint(RelationGetRelid(rel));
+	BlockNumber data_end;
+
+	if (next != InvalidLogOffset)
+		return next;
+	LogSegmentEnd(rel, &next, &data_end);
+	return next;
 }
 
 /*

@@ -6,12 +6,12 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/catalog/logacl.h
+ * src/meta/logacl.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef LOGEXT_CATALOG_LOGACL_H
-#define LOGEXT_CATALOG_LOGACL_H
+#ifndef LOGEXT_META_LOGACL_H
+#define LOGEXT_META_LOGACL_H
 
 #include "nodes/parsenodes.h"
 
@@ -27,4 +27,4 @@ extern void LogCheckCreate(const char *log_name);
 extern void LogRunAsOwner(LogOwnerFn fn, void *arg);
 extern bool LogInternalChange(void);
 
-#endif							/* LOGEXT_CATALOG_LOGACL_H */
+#endif							/* LOGEXT_META_LOGACL_H */

@@ -5,17 +5,17 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/am/writer.h
+ * src/segment/writer.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef LOGEXT_AM_WRITER_H
-#define LOGEXT_AM_WRITER_H
+#ifndef LOGEXT_SEGMENT_WRITER_H
+#define LOGEXT_SEGMENT_WRITER_H
 
 #include "storage/buf.h"
 #include "utils/relcache.h"
 
-#include "am/segment.h"
+#include "segment/page.h"
 #include "shmem.h"
 
 /* copies the next len payload bytes of the record being appended */
@@ -40,6 +40,7 @@ typedef struct LogWriter
 } LogWriter;
 
 extern void LogSlotLoad(LogPartSlot *slot, Relation rel);
+extern LogOffset LogSegmentNextOffset(Relation rel);
 extern void LogSegmentWriteMeta(Relation rel, int32 log_id, int32 partition,
 								LogOffset base_offset);
 extern LogOffset LogWriterBegin(LogWriter *w, Relation rel, LogPartSlot *slot,
@@ -47,4 +48,4 @@ extern LogOffset LogWriterBegin(LogWriter *w, Relation rel, LogPartSlot *slot,
 extern void LogWriterAppend(LogWriter *w, LogRecordHeader *hdr);
 extern void LogWriterEnd(LogWriter *w, LogOffset next_offset);
 
-#endif							/* LOGEXT_AM_WRITER_H */
+#endif							/* LOGEXT_SEGMENT_WRITER_H */

@@ -1,16 +1,16 @@
 /*-------------------------------------------------------------------------
  *
- * segment.c
+ * page.c
  *	  Page-level routines of log segments: page initialisation, format
  *	  checks, record header access and the offset -> block binary search.
  *
  * Nothing here writes WAL or takes the partition lock; callers hold the
  * buffer locks documented on each function.  The format itself is described
- * in segment.h.
+ * in page.h.
  *
  * Copyright (c) 2026, logext developers
  *
- * src/am/segment.c
+ * src/segment/page.c
  *
  *-------------------------------------------------------------------------
  */
@@ -20,7 +20,7 @@
 #include "storage/bufmgr.h"
 #include "utils/rel.h"
 
-#include "am/segment.h"
+#include "segment/page.h"
 
 StaticAssertDecl(LOG_REC_HEADER_SIZE == 28, "record header must stay 28 bytes");
 

@@ -5,17 +5,17 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/am/visibility.h
+ * src/segment/visibility.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef LOGEXT_AM_VISIBILITY_H
-#define LOGEXT_AM_VISIBILITY_H
+#ifndef LOGEXT_SEGMENT_VISIBILITY_H
+#define LOGEXT_SEGMENT_VISIBILITY_H
 
 #include "storage/buf.h"
 #include "utils/snapshot.h"
 
-#include "am/segment.h"
+#include "segment/page.h"
 
 typedef enum LogVisibility
 {
@@ -28,4 +28,4 @@ extern LogVisibility LogRecordVisibility(Buffer buf, uint32 pos,
 										 const LogRecordHeader *hdr,
 										 Snapshot snapshot);
 
-#endif							/* LOGEXT_AM_VISIBILITY_H */
+#endif							/* LOGEXT_SEGMENT_VISIBILITY_H */

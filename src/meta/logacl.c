@@ -23,7 +23,7 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/catalog/logacl.c
+ * src/meta/logacl.c
  *
  *-------------------------------------------------------------------------
  */
@@ -46,7 +46,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "catalog/logacl.h"
+#include "meta/logacl.h"
 
 static int	internal_depth = 0;
 

@@ -5,12 +5,12 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/catalog/groupacl.h
+ * src/meta/groupacl.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef LOGEXT_CATALOG_GROUPACL_H
-#define LOGEXT_CATALOG_GROUPACL_H
+#ifndef LOGEXT_META_GROUPACL_H
+#define LOGEXT_META_GROUPACL_H
 
 extern Oid	LogCheckGroup(const char *group, bool claim);
 extern void LogForgetGroup(const char *group, Oid checked_owner);
@@ -18,4 +18,4 @@ extern void LogSetGroupOwner(const char *group, Oid new_owner);
 extern void LogGroupAclAtPreCommit(void);
 extern void LogGroupAclAtEOXact(void);
 
-#endif							/* LOGEXT_CATALOG_GROUPACL_H */
+#endif							/* LOGEXT_META_GROUPACL_H */

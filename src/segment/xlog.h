@@ -1,7 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * xlog.h
- *	  WAL records of logext's custom resource manager.
+ *	  The WAL records of a segment's pages (logext's custom resource
+ *	  manager) and the functions that write them; src/wal/ replays and
+ *	  describes them.
  *
  * Three record types, each touching one page (block reference 0):
  *	META	a segment's metapage, written once at creation (WILL_INIT)
@@ -13,19 +15,18 @@
  *
  * Copyright (c) 2026, logext developers
  *
- * src/wal/xlog.h
+ * src/segment/xlog.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef LOGEXT_WAL_XLOG_H
-#define LOGEXT_WAL_XLOG_H
+#ifndef LOGEXT_SEGMENT_XLOG_H
+#define LOGEXT_SEGMENT_XLOG_H
 
 #include "access/rmgr.h"
 #include "access/xlogreader.h"
-#include "lib/stringinfo.h"
 #include "storage/buf.h"
 
-#include "am/segment.h"
+#include "segment/page.h"
 
 /*
  * RM_EXPERIMENTAL_ID until a permanent id is reserved on the wiki page
@@ -87,14 +88,4 @@ extern XLogRecPtr LogXLogAppend(Buffer buf, const xl_logext_append *xlrec,
 extern XLogRecPtr LogXLogFreeze(Buffer buf, const xl_logext_freeze *xlrec,
 								const xl_logext_freeze_item *items);
 
-/* redo.c */
-extern void logext_redo(XLogReaderState *record);
-extern void logext_mask(char *pagedata, BlockNumber blkno);
-
-/* desc.c */
-extern void logext_desc(StringInfo buf, XLogReaderState *record);
-extern const char *logext_identify(uint8 info);
-
-extern void LogRegisterRmgr(void);
-
-#endif							/* LOGEXT_WAL_XLOG_H */
+#endif							/* LOGEXT_SEGMENT_XLOG_H */
