@@ -40,17 +40,11 @@ my $NPART = 4;
 my $ROUNDS = 3;
 my $TXNS_PER_SCRIPT = 4000;
 
-my $node = PostgreSQL::Test::Cluster->new('crash');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+my $node = logext_node('crash', qq{
 max_connections = 40
 restart_after_crash = on
 log_min_messages = warning
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION logext');
 $node->safe_psql('postgres', "SELECT logext.log_create('crash', $NPART)");
 $node->safe_psql('postgres', "SELECT logext.log_create('pgb', 3)");
 # a log created and appended to in one transaction (with wal_level =

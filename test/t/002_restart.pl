@@ -26,16 +26,10 @@ use FindBin;
 use lib $FindBin::RealBin;
 use LogextTest;
 
-my $node = PostgreSQL::Test::Cluster->new('restart');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+my $node = logext_node('restart', qq{
 max_wal_size = 2GB
 max_prepared_transactions = 2
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION logext');
 
 # the monitoring view of a log
 sub view_of
@@ -203,33 +197,40 @@ is($node->safe_psql('postgres',
 # one transaction with 1,000,000 records
 # --------------------------------------------------------------------------
 $node->safe_psql('postgres', "SELECT logext.log_create('million', 2)");
-$t0 = time;
-my $res = $node->safe_psql(
-	'postgres', q{
-SELECT count(logext.log_append('million', 'm' || g, partition => 0)) FROM generate_series(1, 1000000) g;
-SELECT * FROM logext.log_last_positions();});
-note "1M log_append calls in one transaction took " . (time - $t0) . " s";
-is($res, "1000000\nmillion|0|0|999999", '1M appends in one transaction: offsets 0..999999');
 
-my $check0 = q{
+# run $append (1M appends to partition $p of "million") in one transaction,
+# timed, and check what log_last_positions() says after it
+sub append_million
+{
+	my ($what, $p, $append, $name) = @_;
+	my $t0 = time;
+	my $res = $node->safe_psql('postgres', "$append;\nSELECT * FROM logext.log_last_positions();");
+	note "$what took " . (time - $t0) . " s";
+	is($res, "1000000\nmillion|$p|0|999999", $name);
+}
+
+# the check of partition $p of "million": count, offsets, values $prefix || n
+sub million_check
+{
+	my ($p, $prefix) = @_;
+	return qq{
 SELECT count(*), min(log_offset), max(log_offset),
-       bool_and(convert_from(value, 'UTF8') = 'm' || (log_offset + 1))
-  FROM logext.log_read('million', 0, 0, 2000000)};
+       bool_and(convert_from(value, 'UTF8') = '$prefix' || (log_offset + 1))
+  FROM logext.log_read('million', $p, 0, 2000000)};
+}
+
+append_million('1M log_append calls in one transaction', 0, q{
+SELECT count(logext.log_append('million', 'm' || g, partition => 0)) FROM generate_series(1, 1000000) g},
+	'1M appends in one transaction: offsets 0..999999');
+my $check0 = million_check(0, 'm');
 is($node->safe_psql('postgres', $check0), '1000000|0|999999|t',
 	'1M appends read back: right count, in append order');
 
-$t0 = time;
-$res = $node->safe_psql(
-	'postgres', q{
+append_million('a 1M-element log_append_batch', 1, q{
 SELECT logext.log_append_batch('million', array_agg('b' || g ORDER BY g), partition => 1)
-  FROM generate_series(1, 1000000) g;
-SELECT * FROM logext.log_last_positions();});
-note "a 1M-element log_append_batch took " . (time - $t0) . " s";
-is($res, "1000000\nmillion|1|0|999999", '1M-element batch: returns the count, offsets 0..999999');
-my $check1 = q{
-SELECT count(*), min(log_offset), max(log_offset),
-       bool_and(convert_from(value, 'UTF8') = 'b' || (log_offset + 1))
-  FROM logext.log_read('million', 1, 0, 2000000)};
+  FROM generate_series(1, 1000000) g},
+	'1M-element batch: returns the count, offsets 0..999999');
+my $check1 = million_check(1, 'b');
 is($node->safe_psql('postgres', $check1), '1000000|0|999999|t',
 	'1M-element batch read back: right count, in order');
 is($node->safe_psql('postgres', "SELECT partition, next_offset, record_count FROM logext.partitions WHERE log_name = 'million' ORDER BY 1"),

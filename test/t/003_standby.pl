@@ -27,16 +27,10 @@ use FindBin;
 use lib $FindBin::RealBin;
 use LogextTest;
 
-my $primary = PostgreSQL::Test::Cluster->new('primary');
-$primary->init(allows_streaming => 1);
-$primary->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+my $primary = logext_node('primary', qq{
 wal_consistency_checking = 'all'
 max_wal_size = 1GB
-});
-$primary->start;
-$primary->safe_psql('postgres', 'CREATE EXTENSION logext');
+}, init => [ allows_streaming => 1 ]);
 $primary->safe_psql('postgres', "SELECT logext.log_create('sb', 3)");
 $primary->safe_psql('postgres', "SELECT logext.log_append('sb', 'before the backup'::text, partition => 0)");
 

@@ -20,18 +20,15 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep time);
+use FindBin;
+use lib $FindBin::RealBin;
+use LogextTest;
 
 my $NPART = 4;
 
-my $node = PostgreSQL::Test::Cluster->new('tail');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+my $node = logext_node('tail', qq{
 max_connections = 30
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION logext');
 $node->safe_psql('postgres', "SELECT logext.log_create('tail', $NPART)");
 
 my $tmp = PostgreSQL::Test::Utils::tempdir;

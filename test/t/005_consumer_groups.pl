@@ -41,17 +41,12 @@ use FindBin;
 use lib $FindBin::RealBin;
 use LogextTest;
 
-my $node = PostgreSQL::Test::Cluster->new('consumer');
-$node->init;    # wal_level = minimal: log_create() after crashes must work too
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+# wal_level = minimal (init's default): log_create() after crashes must work too
+my $node = logext_node('consumer', qq{
 max_connections = 40
 restart_after_crash = on
 log_min_messages = log
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION logext');
 
 my $tmp = PostgreSQL::Test::Utils::tempdir;
 
@@ -69,56 +64,14 @@ sub sql
 sub wait_for
 {
 	my ($sql, $want, $secs) = @_;
-	my $deadline = time + $secs;
-	while (1)
-	{
-		my ($ret, $out, $err) = $node->psql('postgres', $sql);
-		return 1 if $ret == 0 && $out eq $want;
-		return 0 if time > $deadline;
-		usleep(20_000);
-	}
+	return poll_query($node, $sql, $want, $secs);
 }
 
 # start psql in the background; returns a hash with the IPC::Run handle
 sub start_psql
 {
 	my ($name, @args) = @_;
-	my %p = (name => $name, out => '', err => '');
-	$p{h} = IPC::Run::start(
-		[
-			$node->installed_command('psql'), '-XAtq',
-			'-d', $node->connstr('postgres') . " application_name=$name",
-			@args
-		],
-		'>', \$p{out}, '2>', \$p{err});
-	return \%p;
-}
-
-# wait for a background psql to exit (it must within $secs)
-sub finish_psql
-{
-	my ($p, $secs) = @_;
-	my $deadline = time + ($secs // 60);
-	while ($p->{h}->pumpable && time < $deadline)
-	{
-		eval { $p->{h}->pump_nb };
-		usleep(10_000);
-	}
-	if ($p->{h}->pumpable)
-	{
-		$p->{h}->kill_kill;
-		return 0;
-	}
-	$p->{h}->finish;
-	chomp $p->{out};
-	chomp $p->{err};
-	return 1;
-}
-
-sub backend_pid
-{
-	my ($appname) = @_;
-	return sql("SELECT pid FROM pg_stat_activity WHERE application_name = '$appname'");
+	return start_bg_psql($node, 'postgres', $name, @args);
 }
 
 # after a backend was killed with SIGKILL: wait for the crash restart
@@ -226,7 +179,7 @@ sub start_waiter
 
 {
 	my $r = start_waiter('e_term');
-	my $pid = backend_pid('e_term');
+	my $pid = app_pid($node, 'e_term');
 	sql("SELECT pg_terminate_backend($pid)");
 	ok(finish_psql($r, 30), '(e) terminated reader exited');
 	ok(wait_for("SELECT count(*) FROM pg_stat_activity WHERE pid = $pid", '0', 30),
@@ -239,7 +192,7 @@ sub start_waiter
 
 {
 	my $r = start_waiter('e_kill');
-	my $pid = backend_pid('e_kill');
+	my $pid = app_pid($node, 'e_kill');
 	kill 'KILL', $pid;
 	finish_psql($r, 30);
 	ok(wait_crash_restart(), '(e) crash restart after SIGKILL of a waiting backend');
@@ -435,7 +388,7 @@ sub in_count
 		elsif ($crash_pm && !$crash_backend && $produced >= 0.6 * $total)
 		{
 			# SIGKILL a consumer's backend: the postmaster restarts all
-			my $pid = backend_pid("consumer$c");
+			my $pid = app_pid($node, "consumer$c");
 			next if $pid eq '';
 			kill 'KILL', $pid;
 			ok(wait_crash_restart(), '(c) crash restart after SIGKILL of a consumer backend');
@@ -445,7 +398,7 @@ sub in_count
 		{
 			# terminate a consumer at a random point (often inside a batch:
 			# then it holds the group's key lock)
-			my $pid = backend_pid("consumer$c");
+			my $pid = app_pid($node, "consumer$c");
 			next if $pid eq '';
 			$terms_in_xact++
 			  if sql(
@@ -483,7 +436,7 @@ sub in_count
 	# stop the running consumers (one more kill each), then drain to the end
 	for my $c (sort keys %cons)
 	{
-		my $pid = backend_pid("consumer$c");
+		my $pid = app_pid($node, "consumer$c");
 		sql("SELECT pg_terminate_backend($pid)") if $pid ne '';
 		finish_psql($cons{$c}, 60);
 	}

@@ -38,20 +38,14 @@ use FindBin;
 use lib $FindBin::RealBin;
 use LogextTest;
 
-my $node = PostgreSQL::Test::Cluster->new('offsets');
-$node->init(allows_streaming => 1);
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+my $node = logext_node('offsets', qq{
 max_connections = 40
 restart_after_crash = on
 logext.max_group_offsets = 64
 logext.maintenance_naptime = 100ms
 logext.offsets_compaction_threshold = 1GB
 log_min_messages = log
-});
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION logext');
+}, init => [ allows_streaming => 1 ]);
 
 # --------------------------------------------------------------------------
 # helpers
@@ -73,61 +67,6 @@ sub try_sql
 	return ($out, $err);
 }
 
-# poll $sql until it returns $want; false after $secs seconds
-sub wait_for
-{
-	my ($n, $sql, $want, $secs, $db) = @_;
-	my $deadline = time + $secs;
-	while (1)
-	{
-		my ($ret, $out, $err) = $n->psql($db // 'postgres', $sql);
-		return 1 if $ret == 0 && $out eq $want;
-		return 0 if time > $deadline;
-		usleep(20_000);
-	}
-}
-
-# start psql in the background; returns a hash with the IPC::Run handle
-sub start_psql
-{
-	my ($n, $db, $name, @args) = @_;
-	my %p = (name => $name, out => '', err => '');
-	$p{h} = IPC::Run::start(
-		[
-			$n->installed_command('psql'), '-XAtq',
-			'-d', $n->connstr($db) . " application_name=$name",
-			@args
-		],
-		'>', \$p{out}, '2>', \$p{err});
-	return \%p;
-}
-
-sub finish_psql
-{
-	my ($p, $secs) = @_;
-	my $deadline = time + ($secs // 60);
-	while ($p->{h}->pumpable && time < $deadline)
-	{
-		eval { $p->{h}->pump_nb };
-		usleep(10_000);
-	}
-	if ($p->{h}->pumpable)
-	{
-		$p->{h}->kill_kill;
-		return 0;
-	}
-	$p->{h}->finish;
-	chomp $p->{out};
-	chomp $p->{err};
-	return 1;
-}
-
-sub backend_pid
-{
-	my ($appname) = @_;
-	return sql("SELECT pid FROM pg_stat_activity WHERE application_name = '$appname'");
-}
-
 # Hold a transaction in the pre-commit window with a lock: it touched a temp
 # table ON COMMIT DELETE ROWS, whose truncation at COMMIT (after logext's
 # pre-commit write) waits for a lock that $blocker (a background_psql) takes
@@ -138,18 +77,18 @@ sub start_held_commit
 {
 	my ($name, $body, $blocker) = @_;
 	$blocker->query_safe("SELECT pg_advisory_lock(4242)");
-	my $p = start_psql(
+	my $p = start_bg_psql(
 		$node, 'postgres', $name, '-v', 'ON_ERROR_STOP=1', '-c',
 		"CREATE TEMP TABLE held_$name (a int) ON COMMIT DELETE ROWS",
 		'-c', "BEGIN; INSERT INTO held_$name VALUES (1); $body; SELECT pg_advisory_xact_lock_shared(4242); COMMIT;");
-	wait_for(
+	poll_query(
 		$node,
 		"SELECT count(*) FROM pg_stat_activity WHERE application_name = '$name' AND wait_event = 'advisory'",
 		'1', 30)
 	  or die "$name did not get to its COMMIT";
 	my $rel = sql("SELECT c.oid::regclass FROM pg_class c WHERE c.relname = 'held_$name' AND c.relpersistence = 't'");
 	$blocker->query_safe("BEGIN; LOCK TABLE $rel IN ACCESS SHARE MODE; SELECT pg_advisory_unlock(4242)");
-	wait_for(
+	poll_query(
 		$node,
 		"SELECT wait_event_type = 'Lock' AND query LIKE '%COMMIT%' FROM pg_stat_activity WHERE application_name = '$name'",
 		't', 30)
@@ -172,7 +111,7 @@ $node->restart;
 	# its COMMIT waits after the pre-commit write of its offsets record
 	my $blocker = $node->background_psql('postgres');
 	my $w = start_held_commit('a1_window', "SELECT logext.log_reset_offsets('a1', 'l', '12', 0)", $blocker);
-	sql("SELECT pg_cancel_backend(" . backend_pid('a1_window') . ")");
+	sql("SELECT pg_cancel_backend(" . app_pid($node, 'a1_window') . ")");
 	finish_psql($w, 30);
 	like($w->{err}, qr/canceling statement due to user request/, '(a) the held COMMIT was cancelled');
 	$blocker->query_safe("COMMIT");
@@ -185,9 +124,9 @@ $node->restart;
 	# a reset sleeping in the pre-commit window while another session loads
 	# the cache for the first time, then the server crashes
 	$node->restart;
-	my $w = start_psql($node, 'postgres', 'a2_window', '-c',
+	my $w = start_bg_psql($node, 'postgres', 'a2_window', '-c',
 		"SET logext.debug_precommit_sleep_ms = 60000; SELECT logext.log_reset_offsets('a2', 'l', '12', 0)");
-	ok( wait_for(
+	ok( poll_query(
 			$node,
 			"SELECT count(*) FROM logext.partitions p JOIN pg_stat_activity a ON a.pid = p.blocked_by_pid
 			  WHERE p.log_name = '__consumer_offsets' AND a.application_name = 'a2_window'",
@@ -196,9 +135,9 @@ $node->restart;
 	is(sql("SELECT logext.log_committed('a2', 'l', 0)"), '5',
 		'(a) a reset in the pre-commit window is not reported as committed');
 	sql("CHECKPOINT");
-	kill 'KILL', backend_pid('a2_window');
+	kill 'KILL', app_pid($node, 'a2_window');
 	finish_psql($w, 30);
-	ok(wait_for($node, 'SELECT 1', '1', 120), '(a) crash restart after SIGKILL of the committing backend');
+	ok(poll_query($node, 'SELECT 1', '1', 120), '(a) crash restart after SIGKILL of the committing backend');
 	is(sql("SELECT logext.log_committed('a2', 'l', 0)"), '5',
 		'(a) after the crash the old offset is committed');
 }
@@ -313,7 +252,7 @@ sub offsets_segments
 	# while one session loads "big" (from cold again), offsets in "postgres"
 	# stay usable
 	$node->restart;
-	my $loader = start_psql($node, 'big', 'd_loader', '-c', "SELECT logext.log_committed('big', 'bl', 0)");
+	my $loader = start_bg_psql($node, 'big', 'd_loader', '-c', "SELECT logext.log_committed('big', 'bl', 0)");
 	my $t1 = time;
 	my $running = 0;
 	while (!$running && time < $t1 + 30)
@@ -418,7 +357,7 @@ for my $db ('q1', 'q2', 'q3')
 	($out, $err) = try_sql("SELECT logext.log_join('m', 'other')", 'q3', 'r1');
 	is($err, '', '(e) another role in another database can still join');
 	$s->quit;
-	ok(wait_for($node, "SELECT count(*) FROM logext.group_members", '0', 30, 'q2'),
+	ok(poll_query($node, "SELECT count(*) FROM logext.group_members", '0', 30, 'q2'),
 		'(e) the members of a session that exited are gone');
 
 	# expired members free their slots for new joins

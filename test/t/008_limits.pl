@@ -18,16 +18,13 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use LogextTest;
 
-my $node = PostgreSQL::Test::Cluster->new('limits');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+my $node = logext_node('limits', qq{
 logext.max_partitions = 16
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION logext');
 
 # __consumer_offsets has one partition and is not written here
 for my $l (qw(a b c d e))

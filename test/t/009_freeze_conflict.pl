@@ -15,16 +15,13 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use LogextTest;
 
-my $primary = PostgreSQL::Test::Cluster->new('primary');
-$primary->init(allows_streaming => 1);
-$primary->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+my $primary = logext_node('primary', qq{
 autovacuum = off
-});
-$primary->start;
-$primary->safe_psql('postgres', 'CREATE EXTENSION logext');
+}, init => [ allows_streaming => 1 ]);
 $primary->safe_psql('postgres', "SELECT logext.log_create('fz', 1)");
 my $seg = $primary->safe_psql('postgres',
 	"SELECT relid FROM logext.log_segments WHERE log_name = 'fz'");

@@ -35,14 +35,7 @@ my $PAGE_HEADER = 24;             # SizeOfPageHeaderData
 my $SPECIAL = $BLCKSZ - 24;       # MAXALIGN(sizeof(LogPageOpaqueData))
 my $REC_HEADER = 28;
 
-my $node = PostgreSQL::Test::Cluster->new('verify');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
-});
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION logext');
+my $node = logext_node('verify');
 
 sub verify_rows
 {

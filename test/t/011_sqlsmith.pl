@@ -23,6 +23,8 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
+use lib $FindBin::RealBin;
+use LogextTest;
 
 if (system('sqlsmith --version >/dev/null 2>&1') != 0)
 {
@@ -33,17 +35,12 @@ my $queries = $ENV{LOGEXT_SQLSMITH_QUERIES} // 5000;
 my $seed = $ENV{LOGEXT_SQLSMITH_SEED} // 4242;
 my $script = "$FindBin::RealBin/../sqlsmith.sh";
 
-my $node = PostgreSQL::Test::Cluster->new('sqlsmith');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+my $node = logext_node('sqlsmith', qq{
 max_connections = 20
 log_statement = none
 log_min_error_statement = error
 restart_after_crash = on
-});
-$node->start;
+}, extension => 0);
 $node->safe_psql('postgres', 'CREATE DATABASE smith');
 
 my $out = PostgreSQL::Test::Utils::tempdir;

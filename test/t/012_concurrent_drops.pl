@@ -35,18 +35,15 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep time);
+use FindBin;
+use lib $FindBin::RealBin;
+use LogextTest;
 
-my $node = PostgreSQL::Test::Cluster->new('drops');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+my $node = logext_node('drops', qq{
 max_connections = 30
 log_statement = none
 log_line_prefix = '%m [%p] %e %q%a '
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION logext');
 
 sub sql
 {
@@ -58,51 +55,14 @@ sub sql
 sub wait_for
 {
 	my ($sql, $want, $secs, $db) = @_;
-	my $deadline = time + $secs;
-	while (1)
-	{
-		my ($ret, $out, $err) = $node->psql($db // 'postgres', $sql);
-		return 1 if $ret == 0 && $out eq $want;
-		return 0 if time > $deadline;
-		usleep(20_000);
-	}
+	return poll_query($node, $sql, $want, $secs, $db);
 }
 
 # psql -c ... in the background, with an application_name to find it by
 sub start_psql
 {
 	my ($db, $name, @args) = @_;
-	my %p = (name => $name, out => '', err => '', t0 => time);
-	$p{h} = IPC::Run::start(
-		[
-			$node->installed_command('psql'), '-XAtq', '-v', 'VERBOSITY=verbose',
-			'-d', $node->connstr($db) . " application_name=$name",
-			@args
-		],
-		'>', \$p{out}, '2>', \$p{err});
-	return \%p;
-}
-
-# wait for a background psql to exit (false if it does not within $secs)
-sub finish_psql
-{
-	my ($p, $secs) = @_;
-	my $deadline = time + ($secs // 60);
-	while ($p->{h}->pumpable && time < $deadline)
-	{
-		eval { $p->{h}->pump_nb };
-		usleep(10_000);
-	}
-	if ($p->{h}->pumpable)
-	{
-		$p->{h}->kill_kill;
-		return 0;
-	}
-	$p->{h}->finish;
-	$p->{elapsed} = time - $p->{t0};
-	chomp $p->{out};
-	chomp $p->{err};
-	return 1;
+	return start_bg_psql($node, $db, $name, '-v', 'VERBOSITY=verbose', @args);
 }
 
 sub still_running

@@ -25,6 +25,8 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
+use lib $FindBin::RealBin;
+use LogextTest;
 
 if (system('python3 -c "import psycopg2" >/dev/null 2>&1') != 0)
 {
@@ -35,19 +37,14 @@ my $statements = $ENV{LOGEXT_FUZZ_STATEMENTS} // 20000;
 my $seed = $ENV{LOGEXT_FUZZ_SEED} // 1;
 my $script = "$FindBin::RealBin/../fuzz.py";
 
-my $node = PostgreSQL::Test::Cluster->new('fuzz');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+my $node = logext_node('fuzz', qq{
 max_connections = 20
 max_prepared_transactions = 5
 log_statement = none
 log_min_error_statement = panic
 log_line_prefix = '%m [%p] %e %q%a '
 restart_after_crash = on
-});
-$node->start;
+}, extension => 0);
 $node->safe_psql('postgres', 'CREATE DATABASE fuzz');
 
 my ($stdout, $stderr);

@@ -35,10 +35,7 @@ use FindBin;
 use lib $FindBin::RealBin;
 use LogextTest;
 
-my $node = PostgreSQL::Test::Cluster->new('dump_src');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'logext'\n");
-$node->start;
+my $node = logext_node('dump_src', '', extension => 0);
 
 $node->safe_psql('postgres', q{
 CREATE ROLE alice LOGIN;
@@ -182,10 +179,7 @@ command_ok([ 'pg_restore', '--exit-on-error', '--single-transaction', '-d', $nod
 check_restored($node, 'r_single', '--single-transaction');
 
 # a fresh cluster
-my $node2 = PostgreSQL::Test::Cluster->new('dump_dst');
-$node2->init;
-$node2->append_conf('postgresql.conf', "shared_preload_libraries = 'logext'\n");
-$node2->start;
+my $node2 = logext_node('dump_dst', '', extension => 0);
 # the bootstrap superuser's own CREATE ROLE fails harmlessly
 $node2->psql('postgres', undef, extra_params => [ '-X', '-q', '-f', "$tmp/globals.sql" ]);
 $node2->safe_psql('postgres', 'CREATE DATABASE src');

@@ -32,17 +32,11 @@ use FindBin;
 use lib $FindBin::RealBin;
 use LogextTest;
 
-my $node = PostgreSQL::Test::Cluster->new('crash_roll');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'logext'
+my $node = logext_node('crash_roll', qq{
 restart_after_crash = on
 log_min_messages = warning
 logext.maintenance_naptime = 50ms
 });
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION logext');
 $node->safe_psql('postgres', "SELECT logext.log_create('cr', 2)");
 
 my $batches = 0;       # acknowledged batches of partition 0, over all rounds

@@ -4,6 +4,11 @@
 #   use lib $FindBin::RealBin;
 #   use LogextTest;
 #
+# logext_node($name, $conf, %opt): a started cluster that preloads logext.
+# poll_query($node, $sql, $want, $secs, $db): wait until $sql returns $want.
+# start_bg_psql($node, $db, $name, @args) / finish_psql($p, $secs): psql in
+#   the background under an application_name, and waiting for its end.
+# app_pid($node, $appname): the pid of the backend with that application_name.
 # crash_node($node): SIGKILL a node's postmaster and all its children.
 # log_fingerprint($node, $log, $nparts): one row per partition with the
 #   record count and an md5 over every record as log_read returns it.
@@ -20,9 +25,92 @@ use warnings;
 use Exporter 'import';
 use Test::More;
 use IPC::Run;
-use Time::HiRes qw(usleep);
+use PostgreSQL::Test::Cluster;
+use Time::HiRes qw(usleep time);
 
-our @EXPORT = qw(crash_node log_fingerprint start_in_precommit);
+our @EXPORT = qw(logext_node poll_query start_bg_psql finish_psql app_pid
+  crash_node log_fingerprint start_in_precommit);
+
+# A new cluster $name, initialised (%opt: init => [ arguments of init ]), with
+# shared_preload_libraries = 'logext' and the lines $conf in postgresql.conf,
+# started, with CREATE EXTENSION logext done in database postgres (not if
+# %opt has extension => 0).
+sub logext_node
+{
+	my ($name, $conf, %opt) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init(@{ $opt{init} // [] });
+	$node->append_conf('postgresql.conf',
+		"shared_preload_libraries = 'logext'\n" . ($conf // ''));
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION logext')
+	  if $opt{extension} // 1;
+	return $node;
+}
+
+# Run $sql in database $db (default postgres) of $node every 20 ms until it
+# succeeds and returns $want: 1, or 0 once $secs seconds have passed.
+sub poll_query
+{
+	my ($node, $sql, $want, $secs, $db) = @_;
+	my $deadline = time + $secs;
+	while (1)
+	{
+		my ($ret, $out, $err) = $node->psql($db // 'postgres', $sql);
+		return 1 if $ret == 0 && $out eq $want;
+		return 0 if time > $deadline;
+		usleep(20_000);
+	}
+}
+
+# Start psql -XAtq @args in the background on database $db of $node, with
+# application_name $name.  Returns a hash: h (the IPC::Run handle), name,
+# out and err (its stdout and stderr, filled in as it runs), t0 (start time).
+sub start_bg_psql
+{
+	my ($node, $db, $name, @args) = @_;
+	my %p = (name => $name, out => '', err => '', t0 => time);
+	$p{h} = IPC::Run::start(
+		[
+			$node->installed_command('psql'), '-XAtq',
+			'-d', $node->connstr($db) . " application_name=$name",
+			@args
+		],
+		'>', \$p{out}, '2>', \$p{err});
+	return \%p;
+}
+
+# Wait up to $secs seconds (default 60) for a psql of start_bg_psql to exit.
+# Then 1, with out and err chomped and elapsed set (seconds since it
+# started); 0, after killing it, if it was still running.
+sub finish_psql
+{
+	my ($p, $secs) = @_;
+	my $deadline = time + ($secs // 60);
+	while ($p->{h}->pumpable && time < $deadline)
+	{
+		eval { $p->{h}->pump_nb };
+		usleep(10_000);
+	}
+	if ($p->{h}->pumpable)
+	{
+		$p->{h}->kill_kill;
+		return 0;
+	}
+	$p->{h}->finish;
+	$p->{elapsed} = time - $p->{t0};
+	chomp $p->{out};
+	chomp $p->{err};
+	return 1;
+}
+
+# the pid of the backend of $node whose application_name is $appname
+sub app_pid
+{
+	my ($node, $appname) = @_;
+	return $node->safe_psql('postgres',
+		"SELECT pid FROM pg_stat_activity WHERE application_name = '$appname'");
+}
 
 # Kill the postmaster and every child with SIGKILL "at once": stop the
 # postmaster first so it cannot fork or react, then kill everything, then
@@ -99,6 +187,9 @@ SELECT p, count(r.log_offset),
  GROUP BY p ORDER BY p});
 }
 
+# Run, in the background, a transaction on database $db that executes $sql
+# (which appends to $partition of $log) and then sleeps $sleep_ms in its
+# pre-commit window; returns the IPC::Run handle once its records are written.
 sub start_in_precommit
 {
 	my ($node, $db, $log, $partition, $sql, $sleep_ms) = @_;
