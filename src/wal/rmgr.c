@@ -19,7 +19,7 @@
 #include "segment/xlog.h"
 #include "wal/rmgr.h"
 
-static RmgrData logext_rmgr = {
+static const RmgrData logext_rmgr = {
 	.rm_name = LOGEXT_RMGR_NAME,
 	.rm_redo = logext_redo,
 	.rm_desc = logext_desc,
@@ -31,5 +31,10 @@ static RmgrData logext_rmgr = {
 void
 LogRegisterRmgr(void)
 {
-	RegisterCustomRmgr(RM_LOGEXT_ID, &logext_rmgr);
+	/*
+	 * PostgreSQL 15 declares the argument without const (16 adds it); the
+	 * function copies the struct into its table and never writes through
+	 * the pointer.
+	 */
+	RegisterCustomRmgr(RM_LOGEXT_ID, unconstify(RmgrData *, &logext_rmgr));
 }
