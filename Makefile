@@ -29,6 +29,7 @@ OBJS = \
 	src/am/unsupported.o \
 	src/commit/pending.o \
 	src/commit/precommit.o \
+	src/partition/retention.o \
 	src/partition/roll.o \
 	src/partition/routing.o \
 	src/wal/desc.o \
@@ -46,6 +47,7 @@ OBJS = \
 	src/meta/logacl.o \
 	src/meta/logcache.o \
 	src/meta/segdef.o \
+	src/meta/settings.o \
 	src/logext.o
 
 EXTENSION = logext

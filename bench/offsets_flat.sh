@@ -35,16 +35,7 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/cluster.sh
 . scripts/cluster.sh
 export LOGEXT_FSYNC=${LOGEXT_FSYNC:-on}
-logext_install_traps
-
-logext_install_packages || exit 1
-logext_make_workdir offsets
-logext_copy_tree
-cd "$LOGEXT_TREE" || exit 1
-logext_build_install || exit 1
-logext_chown_tree || exit 1
-logext_cluster_init || exit 1
-logext_cluster_start || exit 1
+logext_bench_cluster offsets || exit 1
 
 RESULT=$LOGEXT_SRC/bench/results/offsets_flat.txt
 mkdir -p "$(dirname "$RESULT")"

@@ -369,3 +369,20 @@ logext_install_traps()
 	trap logext_cleanup EXIT
 	trap 'echo "interrupted" >&2; exit 130' INT TERM HUP
 }
+
+# The common start of a benchmark script run from the top of the source
+# tree: traps, packages, a work directory named $1 with a copy of the tree,
+# built and installed, and a started cluster.  Leaves the current directory
+# at the copy.
+logext_bench_cluster()
+{
+	logext_install_traps
+	logext_install_packages || return 1
+	logext_make_workdir "$1"
+	logext_copy_tree
+	cd "$LOGEXT_TREE" || return 1
+	logext_build_install || return 1
+	logext_chown_tree || return 1
+	logext_cluster_init || return 1
+	logext_cluster_start || return 1
+}

@@ -12,7 +12,7 @@
 SELECT amname, amtype FROM pg_am WHERE amname = 'log';
 SELECT f AS function, to_regprocedure(f) IS NOT NULL AS present
   FROM unnest(ARRAY[
-         'logext.log_create(text, integer)',
+         'logext.log_create(text, integer, interval, bigint, bigint, interval, text, interval)',
          'logext.log_drop(text)',
          'logext.log_append(text, bytea, text, jsonb, integer)',
          'logext.log_append(text, text, text, jsonb, integer)',

@@ -49,7 +49,7 @@ INSERT INTO logext.dump (item, log_name, partition, log_offset, appended_at, val
   ('segment', 'dm.h', 0, 15, '2026-01-01 00:00:03+00', NULL, NULL),
   ('record', 'dm.h', 0, 16, '2026-01-01 00:00:04+00', 'sixteen', NULL),
   ('end', 'dm.h', 0, 20, NULL, NULL, NULL);
-SELECT log_offset, appended_at, convert_from(value, 'UTF8') FROM logext.log_read('dm.h', 0, 0);
+SELECT log_offset, appended_at, convert_from(value, 'UTF8') FROM logext.log_read('dm.h', 0, 10);
 SELECT first_offset, next_offset FROM logext.partitions WHERE log_name = 'dm.h';
 SELECT base_offset, created_at FROM logext.log_segments WHERE log_name = 'dm.h' ORDER BY 1;
 SELECT created_at FROM logext.logs WHERE log_name = 'dm.h';

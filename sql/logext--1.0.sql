@@ -77,11 +77,19 @@ GRANT USAGE ON SCHEMA logext_logs TO PUBLIC;
 -- Catalog.  Rarely changing metadata lives in ordinary heap tables; record
 -- data never does.
 --
+-- The settings of a log (see log_create); NULL means no limit.
 CREATE TABLE logext.logs (
     log_id      integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     log_name    text NOT NULL UNIQUE,
     partitions  integer NOT NULL CHECK (partitions >= 1),
-    created_at  timestamptz NOT NULL DEFAULT now()
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    retention        interval CHECK (retention > '0'::interval),
+    retention_bytes  bigint CHECK (retention_bytes > 0),
+    segment_bytes    bigint CHECK (segment_bytes >= 65536),
+    segment_age      interval CHECK (segment_age >= '1 second'::interval),
+    cleanup_policy   text NOT NULL DEFAULT 'delete'
+                     CHECK (cleanup_policy IN ('delete', 'compact', 'compact,delete')),
+    delete_retention interval CHECK (delete_retention >= '0'::interval)
 );
 COMMENT ON TABLE logext.logs IS 'one row per log (internal catalog; use log_create/log_drop)';
 
@@ -129,7 +137,54 @@ REVOKE ALL ON FUNCTION logext._segment_init(regclass, integer, integer, bigint),
 --
 -- Administration
 --
-CREATE FUNCTION logext._log_create(log_name text, partitions integer, fixed_id integer DEFAULT NULL)
+-- the settings' checks, shared by _log_create and _log_alter
+CREATE FUNCTION logext._log_check_settings(retention interval, retention_bytes bigint,
+                                           segment_bytes bigint, segment_age interval,
+                                           cleanup_policy text, delete_retention interval)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF retention <= '0'::interval THEN
+        RAISE EXCEPTION 'invalid retention: %', retention
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give a positive interval, or NULL to keep records however old they are.';
+    END IF;
+    IF retention_bytes <= 0 THEN
+        RAISE EXCEPTION 'invalid retention_bytes: %', retention_bytes
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give a positive number of bytes per partition, or NULL for no size limit.';
+    END IF;
+    IF segment_bytes < 65536 THEN
+        RAISE EXCEPTION 'invalid segment_bytes: %', segment_bytes
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A segment is rolled at 64 kB (65536) at the earliest; NULL rolls by age only.';
+    END IF;
+    IF segment_age < '1 second'::interval THEN
+        RAISE EXCEPTION 'invalid segment_age: %', segment_age
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give an interval of at least one second, or NULL to roll by size only.';
+    END IF;
+    IF cleanup_policy IS NULL OR cleanup_policy NOT IN ('delete', 'compact', 'compact,delete') THEN
+        RAISE EXCEPTION 'invalid cleanup_policy: %', coalesce(pg_catalog.quote_literal(cleanup_policy), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The cleanup policy is ''delete'', ''compact'' or ''compact,delete''.';
+    END IF;
+    IF delete_retention < '0'::interval THEN
+        RAISE EXCEPTION 'invalid delete_retention: %', delete_retention
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give an interval of zero or more, or NULL to keep tombstones.';
+    END IF;
+END;
+$$;
+REVOKE ALL ON FUNCTION logext._log_check_settings(interval, bigint, bigint, interval, text, interval) FROM PUBLIC;
+
+CREATE FUNCTION logext._log_create(log_name text, partitions integer, fixed_id integer DEFAULT NULL,
+                                   retention interval DEFAULT NULL, retention_bytes bigint DEFAULT NULL,
+                                   segment_bytes bigint DEFAULT NULL, segment_age interval DEFAULT NULL,
+                                   cleanup_policy text DEFAULT 'delete',
+                                   delete_retention interval DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -159,6 +214,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'A log has between 1 and 4096 partitions.';
     END IF;
+    PERFORM logext._log_check_settings(retention, retention_bytes, segment_bytes,
+                                       segment_age, cleanup_policy, delete_retention);
     -- serialize concurrent creators of the same name
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('logext.log_create'),
                                              pg_catalog.hashtext(log_name));
@@ -172,8 +229,13 @@ BEGIN
     -- meanwhile: the unique index does.
     BEGIN
         IF fixed_id IS NULL THEN
-            INSERT INTO logext.logs (log_name, partitions)
-                VALUES (_log_create.log_name, _log_create.partitions)
+            INSERT INTO logext.logs (log_name, partitions, retention, retention_bytes,
+                                     segment_bytes, segment_age, cleanup_policy,
+                                     delete_retention)
+                VALUES (_log_create.log_name, _log_create.partitions, _log_create.retention,
+                        _log_create.retention_bytes, _log_create.segment_bytes,
+                        _log_create.segment_age, _log_create.cleanup_policy,
+                        _log_create.delete_retention)
                 RETURNING log_id INTO v_id;
         ELSE
             -- logext's own logs: no nextval() in CREATE EXTENSION's transaction
@@ -197,14 +259,88 @@ BEGIN
     END LOOP;
 END;
 $$;
-REVOKE ALL ON FUNCTION logext._log_create(text, integer, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION logext._log_create(text, integer, integer, interval, bigint, bigint, interval, text, interval) FROM PUBLIC;
 
-CREATE FUNCTION logext.log_create(log_name text, partitions integer DEFAULT 1)
+-- Defaults: records are kept 7 days (Kafka's retention.ms), a partition
+-- has no size limit; a segment is rolled at 1 GB (one file of PostgreSQL's
+-- relation storage) or when its first record is a day old, so that
+-- retention frees space within about a day of the records' expiry.
+CREATE FUNCTION logext.log_create(log_name text, partitions integer DEFAULT 1,
+                                  retention interval DEFAULT '7 days',
+                                  retention_bytes bigint DEFAULT NULL,
+                                  segment_bytes bigint DEFAULT 1073741824,
+                                  segment_age interval DEFAULT '1 day',
+                                  cleanup_policy text DEFAULT 'delete',
+                                  delete_retention interval DEFAULT '1 day')
 RETURNS void
 AS 'MODULE_PATHNAME', 'logext_log_create'
 LANGUAGE C VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION logext.log_create(text, integer) IS 'create a log with the given number of partitions';
+COMMENT ON FUNCTION logext.log_create(text, integer, interval, bigint, bigint, interval, text, interval) IS 'create a log with the given number of partitions and settings (NULL: no limit)';
+
+-- Settings left out stay as they are (the defaults below only say "not
+-- given"); NULL removes a limit.
+CREATE FUNCTION logext._log_alter(log_name text, partitions integer,
+                                  retention interval, retention_bytes bigint,
+                                  segment_bytes bigint, segment_age interval,
+                                  cleanup_policy text, delete_retention interval)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v   logext.logs%ROWTYPE;
+BEGIN
+    IF log_name IS NULL THEN
+        RAISE EXCEPTION 'log name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO v FROM logext.logs l WHERE l.log_name = _log_alter.log_name FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'log "%" does not exist', log_name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF retention IS NULL OR retention <> '-1 second'::interval THEN
+        v.retention := retention;
+    END IF;
+    IF retention_bytes IS NULL OR retention_bytes <> -1 THEN
+        v.retention_bytes := retention_bytes;
+    END IF;
+    IF segment_bytes IS NULL OR segment_bytes <> -1 THEN
+        v.segment_bytes := segment_bytes;
+    END IF;
+    IF segment_age IS NULL OR segment_age <> '-1 second'::interval THEN
+        v.segment_age := segment_age;
+    END IF;
+    IF cleanup_policy IS NOT NULL THEN
+        v.cleanup_policy := cleanup_policy;
+    END IF;
+    IF delete_retention IS NULL OR delete_retention <> '-1 second'::interval THEN
+        v.delete_retention := delete_retention;
+    END IF;
+    PERFORM logext._log_check_settings(v.retention, v.retention_bytes, v.segment_bytes,
+                                       v.segment_age, v.cleanup_policy, v.delete_retention);
+    UPDATE logext.logs l
+       SET retention = v.retention, retention_bytes = v.retention_bytes,
+           segment_bytes = v.segment_bytes, segment_age = v.segment_age,
+           cleanup_policy = v.cleanup_policy, delete_retention = v.delete_retention
+     WHERE l.log_id = v.log_id;
+END;
+$$;
+REVOKE ALL ON FUNCTION logext._log_alter(text, integer, interval, bigint, bigint, interval, text, interval) FROM PUBLIC;
+
+CREATE FUNCTION logext.log_alter(log_name text, partitions integer DEFAULT NULL,
+                                 retention interval DEFAULT '-1 second',
+                                 retention_bytes bigint DEFAULT -1,
+                                 segment_bytes bigint DEFAULT -1,
+                                 segment_age interval DEFAULT '-1 second',
+                                 cleanup_policy text DEFAULT NULL,
+                                 delete_retention interval DEFAULT '-1 second')
+RETURNS void
+AS 'MODULE_PATHNAME', 'logext_log_alter'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION logext.log_alter(text, integer, interval, bigint, bigint, interval, text, interval) IS 'change the settings of a log (those left out stay; NULL removes a limit) or grow its partitions (owner of the log only)';
 
 CREATE FUNCTION logext._log_drop(log_name text)
 RETURNS void
@@ -247,6 +383,13 @@ RETURNS bigint
 AS 'MODULE_PATHNAME', 'log_roll'
 LANGUAGE C VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION logext.log_enforce_retention(log_name text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'log_enforce_retention'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION logext.log_enforce_retention(text) IS 'roll segments past segment_bytes or segment_age and drop segments past retention or retention_bytes now, as the maintenance worker does; returns the number of segments dropped (owner of the log only)';
+
 COMMENT ON FUNCTION logext.log_roll(text, integer) IS 'start a new segment for a partition; returns its base offset (owner of the log only)';
 
 -- an amcheck-style integrity check of every segment of a log: one row per
@@ -321,6 +464,13 @@ AS 'MODULE_PATHNAME', 'log_read'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 1000;
 COMMENT ON FUNCTION logext.log_read(text, integer, bigint, integer, integer) IS 'records of a partition in offset order from an offset, stopping before the first not yet committed; waits up to wait_ms for one';
 
+CREATE FUNCTION logext.log_offset_for_time(log_name text, partition integer, ts timestamptz)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'log_offset_for_time'
+LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION logext.log_offset_for_time(text, integer, timestamptz) IS 'the first offset of a partition appended at or after a time (its next offset if none): where to read from to replay since then';
+
 -- INSERT and COPY into a log's view append (INSTEAD OF INSERT trigger)
 CREATE FUNCTION logext._log_view_insert()
 RETURNS trigger
@@ -379,6 +529,13 @@ CREATE VIEW logext.waiters AS
       JOIN logext.logs l ON l.log_id = s.log_id;
 COMMENT ON VIEW logext.waiters IS 'who is waiting in log_read() on which log and partition, and since when';
 
+CREATE VIEW logext.log_settings AS
+    SELECT l.log_name, l.partitions, l.retention, l.retention_bytes, l.segment_bytes,
+           l.segment_age, l.cleanup_policy, l.delete_retention, l.created_at
+      FROM logext.logs l
+     WHERE l.log_name NOT LIKE '\_\_%';
+COMMENT ON VIEW logext.log_settings IS 'the settings of every log (change them with log_alter; NULL: no limit)';
+
 CREATE VIEW logext.log_segments AS
     SELECT l.log_name, s.partition, s.base_offset, s.relid,
            pg_catalog.pg_relation_size(s.relid) AS bytes, s.created_at
@@ -390,7 +547,7 @@ COMMENT ON VIEW logext.log_segments IS 'segment relations of every partition (SE
 -- "__consumer_offsets" (no heap rows, so no dead tuples); membership lives
 -- in shared memory and is expired by the maintenance worker.
 --
-SELECT logext._log_create('__consumer_offsets'::text, 1, 0);
+SELECT logext._log_create('__consumer_offsets'::text, 1, 0, cleanup_policy => 'compact');
 
 CREATE FUNCTION logext.log_commit("group" text, log_name text, partition integer, next_offset bigint)
 RETURNS void
@@ -539,5 +696,5 @@ REVOKE ALL ON logext.dump FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA logext TO PUBLIC;
 -- the monitoring views show what the functions behind them show to anyone
-GRANT SELECT ON logext.partitions, logext.waiters, logext.log_segments,
+GRANT SELECT ON logext.partitions, logext.waiters, logext.log_segments, logext.log_settings,
                 logext.consumer_groups, logext.group_members TO PUBLIC;

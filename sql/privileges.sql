@@ -66,7 +66,7 @@ SELECT t.i, t.entry,
     (14, 'log_delete_group',    $$SELECT logext.log_delete_group('pv.g.%1$s')$$),
     (15, 'log_partition_for',   $$SELECT logext.log_partition_for('pv.m', 'k')$$),
     (16, 'logext.partitions',   $$SELECT count(*) FROM logext.partitions WHERE log_name = 'pv.m'$$),
-    (20, 'log_read __consumer_offsets', $$SELECT count(*) FROM logext.log_read('__consumer_offsets', 0, 0)$$),
+    (20, 'log_read __consumer_offsets', $$SELECT count(*) FROM logext.log_read('__consumer_offsets', 0, (SELECT first_offset FROM logext.partitions WHERE log_name = '__consumer_offsets'))$$),
     (21, 'log_drop',            $$SELECT logext.log_drop('pv.d')$$)
   ) AS t(i, entry, stmt);
 -- (log_roll refuses to run in a subtransaction, as try_as would run it:

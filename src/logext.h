@@ -32,6 +32,16 @@ typedef int64 LogOffset;
  */
 #define LOGEXT_MAX_RECORD_BYTES	((uint32) (1024 * 1024 * 1023))
 
+/*
+ * SQLSTATE of a read outside a partition's offsets (Kafka's
+ * OFFSET_OUT_OF_RANGE), in a class the SQL standard leaves to
+ * implementations.
+ */
+#define ERRCODE_LOGEXT_OFFSET_OUT_OF_RANGE	MAKE_SQLSTATE('L','X','0','0','1')
+
+/* partitions of one log (log_create checks the same bound) */
+#define LOGEXT_MAX_PARTITIONS	4096
+
 /* set while logext.so is being preloaded; shared state exists only then */
 extern bool logext_preloaded;
 

@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -36,6 +37,7 @@
 #include "api/admin.h"
 #include "meta/logacl.h"
 #include "meta/logcache.h"
+#include "partition/retention.h"
 #include "partition/roll.h"
 #include "segment/page.h"
 #include "segment/writer.h"
@@ -119,13 +121,59 @@ run_sql(const char *sql, int expected)
 		elog(ERROR, "logext: \"%s\" failed: %s", sql, SPI_result_code_string(ret));
 }
 
+/* log_create's and log_alter's arguments after the name, in order */
+#define LOG_NSETTINGS 7
+static const Oid setting_types[LOG_NSETTINGS] = {
+	INT4OID,					/* partitions */
+	INTERVALOID,				/* retention */
+	INT8OID,					/* retention_bytes */
+	INT8OID,					/* segment_bytes */
+	INTERVALOID,				/* segment_age */
+	TEXTOID,					/* cleanup_policy */
+	INTERVALOID					/* delete_retention */
+};
+
 typedef struct CreateArgs
 {
 	const char *name;
-	Datum		partitions;
-	bool		partitions_null;
+	Datum		settings[LOG_NSETTINGS];
+	char		nulls[LOG_NSETTINGS];	/* SPI style: 'n' for NULL */
 	Oid			caller;
 } CreateArgs;
+
+/* the settings arguments of a call to log_create or log_alter */
+static void
+settings_from_args(FunctionCallInfo fcinfo, Datum *settings, char *nulls)
+{
+	for (int i = 0; i < LOG_NSETTINGS; i++)
+	{
+		nulls[i] = PG_ARGISNULL(i + 1) ? 'n' : ' ';
+		settings[i] = nulls[i] == 'n' ? (Datum) 0 : PG_GETARG_DATUM(i + 1);
+	}
+}
+
+/* run sql with the log name and the settings as $1 .. $8 (SPI connected) */
+static void
+run_with_settings(const char *sql, const char *name, const Datum *settings,
+				  const char *nulls)
+{
+	Oid			argtypes[LOG_NSETTINGS + 1];
+	Datum		args[LOG_NSETTINGS + 1];
+	char		argnulls[LOG_NSETTINGS + 1];
+
+	argtypes[0] = TEXTOID;
+	args[0] = CStringGetTextDatum(name);
+	argnulls[0] = ' ';
+	for (int i = 0; i < LOG_NSETTINGS; i++)
+	{
+		argtypes[i + 1] = setting_types[i];
+		args[i + 1] = settings[i];
+		argnulls[i + 1] = nulls[i];
+	}
+	if (SPI_execute_with_args(sql, LOG_NSETTINGS + 1, argtypes, args, argnulls,
+							  false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "logext: could not change log \"%s\"", name);
+}
 
 /*
  * The part of log_create() that runs as the extension's owner: the catalog
@@ -138,19 +186,14 @@ static void
 create_as_owner(void *arg)
 {
 	CreateArgs *a = (CreateArgs *) arg;
-	Oid			argtypes[2] = {TEXTOID, INT4OID};
-	Datum		args[2];
-	char		nulls[2] = {' ', a->partitions_null ? 'n' : ' '};
 	char	   *qualname = quote_qualified_identifier(LOGEXT_VIEW_SCHEMA, a->name);
 	Oid			view;
 
-	args[0] = CStringGetTextDatum(a->name);
-	args[1] = a->partitions;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT logext._log_create($1, $2, NULL::pg_catalog.int4)",
-							  2, argtypes, args, nulls, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "logext: could not create log \"%s\"", a->name);
+	run_with_settings("SELECT logext._log_create($1, $2, NULL::pg_catalog.int4, "
+					  "$3, $4, $5, $6, $7, $8)",
+					  a->name, a->settings, a->nulls);
 
 	view = LogViewRelid(a->name);
 	if (OidIsValid(view))
@@ -207,23 +250,119 @@ logext_log_create(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("log name must not be null")));
 	a.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	a.partitions = PG_GETARG_DATUM(1);
-	a.partitions_null = PG_ARGISNULL(1);
+	settings_from_args(fcinfo, a.settings, a.nulls);
 	create_log(&a);
 	PG_RETURN_VOID();
 }
 
-/* log_create(name, partitions) from C (restore of a dump) */
+/*
+ * log_create(name, partitions) from C (restore of a dump), with no limits:
+ * the restore then sets the dumped settings with LogAlterSettings (a dump
+ * made before logs had settings keeps none).
+ */
 void
 LogCreateLog(const char *name, int32 partitions)
 {
 	CreateArgs	a;
 
 	a.name = name;
-	a.partitions = Int32GetDatum(partitions);
-	a.partitions_null = false;
+	memset(a.nulls, 'n', sizeof(a.nulls));
+	a.settings[0] = Int32GetDatum(partitions);
+	a.nulls[0] = ' ';
+	a.settings[5] = CStringGetTextDatum("delete");
+	a.nulls[5] = ' ';
 	create_log(&a);
 }
+
+typedef struct AlterArgs
+{
+	const char *name;
+	LogCacheEntry *log;			/* to grow its partitions, or NULL */
+	Datum		settings[LOG_NSETTINGS];
+	char		nulls[LOG_NSETTINGS];
+} AlterArgs;
+
+static void
+alter_as_owner(void *arg)
+{
+	AlterArgs  *a = (AlterArgs *) arg;
+
+	/* growing: the log lock before the row lock, as rolls take them */
+	if (a->log != NULL && a->nulls[0] != 'n')
+		LogLockLog(a->log->log_id, AccessExclusiveLock);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	run_with_settings("SELECT logext._log_alter($1, $2, $3, $4, $5, $6, $7, $8)",
+					  a->name, a->settings, a->nulls);
+	SPI_finish();
+	if (a->log != NULL && a->nulls[0] != 'n')
+		LogGrowPartitions(&a->log, DatumGetInt32(a->settings[0]));
+}
+
+/*
+ * log_alter(name, partitions, settings...): the settings, then the number
+ * of partitions, which only grows.
+ */
+PG_FUNCTION_INFO_V1(logext_log_alter);
+Datum
+logext_log_alter(PG_FUNCTION_ARGS)
+{
+	AlterArgs	a;
+	LogCacheEntry *log;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("log name must not be null")));
+	PreventCommandIfReadOnly("log_alter()");
+	log = LogCacheCheckUserLog(LogCacheLookupText(PG_GETARG_TEXT_PP(0)));
+	LogCheckOwner(log->name);
+	a.name = log->name;
+	a.log = log;
+	settings_from_args(fcinfo, a.settings, a.nulls);
+	LogRunAsOwner(alter_as_owner, &a);
+	PG_RETURN_VOID();
+}
+
+/* set a restored log's settings, given as a dump's settings object */
+void
+LogAlterSettings(const char *name, const Datum *settings, const char *nulls)
+{
+	AlterArgs	a;
+
+	a.name = name;
+	a.log = NULL;
+	memcpy(a.settings, settings, sizeof(a.settings));
+	memcpy(a.nulls, nulls, sizeof(a.nulls));
+	a.nulls[0] = 'n';			/* partitions: already created */
+	LogRunAsOwner(alter_as_owner, &a);
+}
+
+static void
+prevent_retention_in_block(const char *what)
+{
+	if (IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("%s cannot run inside a transaction block", what),
+				 errdetail("It may roll segments, and a roll must commit on its own.")));
+}
+
+/* log_enforce_retention(name): retention and rolling of one log, now */
+PG_FUNCTION_INFO_V1(log_enforce_retention);
+Datum
+log_enforce_retention(PG_FUNCTION_ARGS)
+{
+	LogCacheEntry *log;
+	int			nrolled;
+
+	PreventCommandIfReadOnly("log_enforce_retention()");
+	prevent_retention_in_block("log_enforce_retention()");
+	log = LogCacheCheckUserLog(LogCacheLookupText(PG_GETARG_TEXT_PP(0)));
+	LogCheckOwner(log->name);
+	PG_RETURN_INT32(LogEnforceRetentionAsOwner(&log, &nrolled));
+}
+
 
 static void
 drop_as_owner(void *arg)

@@ -13,5 +13,7 @@
 #define LOGEXT_API_ADMIN_H
 
 extern void LogCreateLog(const char *name, int32 partitions);
+extern void LogAlterSettings(const char *name, const Datum *settings,
+							 const char *nulls);
 
 #endif							/* LOGEXT_API_ADMIN_H */

@@ -373,10 +373,11 @@ log_read_group(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "logext read row",
 								   ALLOCSET_DEFAULT_SIZES);
-	if (LogReadPartitions(&log, nparts, parts, froms, max_records,
+	/* positions below a partition's first offset: from the earliest */
+	if (LogReadPartitions(&log, nparts, parts, froms, true, max_records,
 						  GetActiveSnapshot(), rsinfo, rowcxt) == 0)
-		LogReadWait(&log, nparts, parts, froms, max_records, wait_ms, rsinfo,
-					rowcxt);
+		LogReadWait(&log, nparts, parts, froms, true, max_records, wait_ms,
+					rsinfo, rowcxt);
 	MemoryContextDelete(rowcxt);
 	return (Datum) 0;
 }

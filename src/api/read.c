@@ -54,6 +54,7 @@
 #include "meta/logcache.h"
 #include "segment/cursor.h"
 #include "segment/visibility.h"
+#include "segment/writer.h"
 #include "shmem.h"
 
 #define STANDBY_POLL_MS 10
@@ -106,6 +107,87 @@ read_segment(Relation rel, int partition, LogOffset from, int64 *remaining,
 	return complete;
 }
 
+/* the next offset of a partition (its active segment's) */
+static LogOffset
+partition_next_offset(LogCacheEntry **log, int32 partition)
+{
+	Relation	rel = LogOpenSegment(log, partition, -1, AccessShareLock);
+	LogOffset	next = LogSegmentNextOffset(rel);
+
+	relation_close(rel, AccessShareLock);
+	return next;
+}
+
+static void
+out_of_range(LogCacheEntry *log, int32 partition, LogOffset from,
+			 LogOffset first, LogOffset next)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_LOGEXT_OFFSET_OUT_OF_RANGE),
+			 errmsg("offset " INT64_FORMAT " is out of range for partition %d of log \"%s\"",
+					from, partition, log->name),
+			 errdetail("The partition holds offsets " INT64_FORMAT " to " INT64_FORMAT " (the next offset).",
+					   first, next),
+			 from < first ?
+			 errhint("Records before offset " INT64_FORMAT " were removed by the log's retention.", first) : 0));
+}
+
+/*
+ * Open the segment of a partition that holds from (the last whose base
+ * offset is <= from).  from below the partition's
+ * first offset (its segments removed by retention, perhaps while the cache
+ * still listed them) is raised to the first offset if clamp, else an
+ * out-of-range error.  Once opened the segment cannot be dropped, so the
+ * first offset checked after the open holds for the read.
+ */
+static Relation
+open_segment_for(LogCacheEntry **log, int32 partition, LogOffset *from,
+				 bool clamp, int *segno)
+{
+	for (int attempt = 0;; attempt++)
+	{
+		LogPartitionInfo *pi = &(*log)->parts[partition];
+		Relation	rel;
+		int			i = 0;
+
+		if (*from < pi->segments[0].base_offset)
+		{
+			if (!clamp)
+			{
+				/* (may re-read the entry: pi is not used after it) */
+				LogOffset	next = partition_next_offset(log, partition);
+
+				out_of_range(*log, partition, *from,
+							 (*log)->parts[partition].segments[0].base_offset, next);
+			}
+			*from = pi->segments[0].base_offset;
+		}
+		while (i + 1 < pi->nsegments && pi->segments[i + 1].base_offset <= *from)
+			i++;
+		rel = LogOpenSegment(log, partition, i, AccessShareLock);
+		pi = &(*log)->parts[partition];
+		/* the entry may have been re-read on the way: check the new one */
+		if (rel != NULL &&
+			i < pi->nsegments && RelationGetRelid(rel) == pi->segments[i].relid &&
+			pi->segments[0].base_offset <= *from &&
+			pi->segments[i].base_offset <= *from &&
+			(i + 1 >= pi->nsegments || pi->segments[i + 1].base_offset > *from))
+		{
+			*segno = i;
+			return rel;
+		}
+		if (rel != NULL)
+			relation_close(rel, AccessShareLock);
+		if (attempt >= 100)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("log \"%s\" was dropped or changed concurrently",
+							(*log)->name)));
+		*log = LogCacheRefresh((*log)->name);
+		LogCacheCheckPartition(*log, partition);
+	}
+}
+
 /*
  * Read up to max_records of a partition from offset from into the
  * tuplestore; returns how many.  *stop_relid is set to the segment where the
@@ -113,20 +195,16 @@ read_segment(Relation rel, int partition, LogOffset from, int64 *remaining,
  */
 static int64
 read_partition(LogCacheEntry **log, int32 partition, LogOffset from,
-			   int64 max_records, Snapshot snapshot, ReturnSetInfo *rsinfo,
-			   MemoryContext rowcxt, Oid *stop_relid)
+			   bool clamp, int64 max_records, Snapshot snapshot,
+			   ReturnSetInfo *rsinfo, MemoryContext rowcxt, Oid *stop_relid)
 {
-	LogPartitionInfo *pi = &(*log)->parts[partition];
+	LogPartitionInfo *pi;
 	int64		remaining = max_records;
 	int			segno = 0;
-
-	/* the segment holding from: the last whose base offset is <= from */
-	while (segno + 1 < pi->nsegments && pi->segments[segno + 1].base_offset <= from)
-		segno++;
+	Relation	rel = open_segment_for(log, partition, &from, clamp, &segno);
 
 	for (;;)
 	{
-		Relation	rel = LogOpenSegment(log, partition, segno, AccessShareLock);
 		bool		complete;
 		Oid			relid;
 		Oid			successor;
@@ -158,14 +236,30 @@ read_partition(LogCacheEntry **log, int32 partition, LogOffset from,
 				break;			/* the roll has not committed yet */
 		}
 		from = Max(from, pi->segments[segno].base_offset);
+		relid = pi->segments[segno].relid;
+		rel = LogOpenSegment(log, partition, segno, AccessShareLock);
+		if (rel != NULL && RelationGetRelid(rel) != relid)
+		{
+			/*
+			 * The entry was re-read on the way (retention dropped segments):
+			 * the index names another segment now.  Stop here if something
+			 * was read (the next call starts from where it ended), else find
+			 * the segment of from again.
+			 */
+			relation_close(rel, AccessShareLock);
+			rel = NULL;
+			if (remaining == max_records)
+				rel = open_segment_for(log, partition, &from, clamp, &segno);
+		}
 	}
 	return max_records - remaining;
 }
 
 static int64
 read_partitions(LogCacheEntry **log, int nparts, const int32 *parts,
-				const LogOffset *froms, int64 max_records, Snapshot snapshot,
-				ReturnSetInfo *rsinfo, MemoryContext rowcxt, Oid *stop_relid)
+				const LogOffset *froms, bool clamp, int64 max_records,
+				Snapshot snapshot, ReturnSetInfo *rsinfo, MemoryContext rowcxt,
+				Oid *stop_relid)
 {
 	int64		n = 0;
 
@@ -173,8 +267,8 @@ read_partitions(LogCacheEntry **log, int nparts, const int32 *parts,
 	{
 		Oid			stop = InvalidOid;
 
-		n += read_partition(log, parts[i], froms[i], max_records - n, snapshot,
-							rsinfo, rowcxt, &stop);
+		n += read_partition(log, parts[i], froms[i], clamp, max_records - n,
+							snapshot, rsinfo, rowcxt, &stop);
 		if (i == 0)
 			*stop_relid = stop;
 	}
@@ -183,17 +277,18 @@ read_partitions(LogCacheEntry **log, int nparts, const int32 *parts,
 
 /*
  * Read from several partitions, each from its own offset, up to max_records
- * in all; returns how many.
+ * in all; returns how many.  An offset below a partition's first offset is
+ * raised to it if clamp (consumer groups, the log's view), else an error.
  */
 int64
 LogReadPartitions(LogCacheEntry **log, int nparts, const int32 *parts,
-				  const LogOffset *froms, int64 max_records, Snapshot snapshot,
-				  ReturnSetInfo *rsinfo, MemoryContext rowcxt)
+				  const LogOffset *froms, bool clamp, int64 max_records,
+				  Snapshot snapshot, ReturnSetInfo *rsinfo, MemoryContext rowcxt)
 {
 	Oid			stop = InvalidOid;
 
-	return read_partitions(log, nparts, parts, froms, max_records, snapshot,
-						   rsinfo, rowcxt, &stop);
+	return read_partitions(log, nparts, parts, froms, clamp, max_records,
+						   snapshot, rsinfo, rowcxt, &stop);
 }
 
 /*
@@ -208,8 +303,8 @@ LogReadPartitions(LogCacheEntry **log, int nparts, const int32 *parts,
  */
 void
 LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
-			const LogOffset *froms, int64 max_records, int32 wait_ms,
-			ReturnSetInfo *rsinfo, MemoryContext rowcxt)
+			const LogOffset *froms, bool clamp, int64 max_records,
+			int32 wait_ms, ReturnSetInfo *rsinfo, MemoryContext rowcxt)
 {
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
 	Relation	rel;
@@ -241,8 +336,8 @@ LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
 				ConditionVariablePrepareToSleep(cv);
 			}
 			snap = RegisterSnapshot(GetLatestSnapshot());
-			n = read_partitions(log, nparts, parts, froms, max_records, snap,
-								rsinfo, rowcxt, &relid);
+			n = read_partitions(log, nparts, parts, froms, clamp, max_records,
+								snap, rsinfo, rowcxt, &relid);
 			UnregisterSnapshot(snap);
 			if (n > 0)
 				break;
@@ -332,14 +427,22 @@ log_read(PG_FUNCTION_ARGS)
 	log = LogCacheLookupText(PG_GETARG_TEXT_PP(0));
 	LogCheckAccess(log->name, ACL_SELECT);
 	LogCacheCheckPartition(log, partition);
+	{
+		LogOffset	next = partition_next_offset(&log, partition);
+
+		/* the tail (from = next) is valid: wait_ms waits there */
+		if (from > next)
+			out_of_range(log, partition, from,
+						 log->parts[partition].segments[0].base_offset, next);
+	}
 	InitMaterializedSRF(fcinfo, 0);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "logext read row",
 								   ALLOCSET_DEFAULT_SIZES);
 
-	if (LogReadPartitions(&log, 1, &partition, &from, max_records,
+	if (LogReadPartitions(&log, 1, &partition, &from, false, max_records,
 						  GetActiveSnapshot(), rsinfo, rowcxt) == 0)
-		LogReadWait(&log, 1, &partition, &from, max_records, wait_ms, rsinfo,
-					rowcxt);
+		LogReadWait(&log, 1, &partition, &from, false, max_records, wait_ms,
+					rsinfo, rowcxt);
 	MemoryContextDelete(rowcxt);
 	return (Datum) 0;
 }
@@ -370,7 +473,7 @@ log_records(PG_FUNCTION_ARGS)
 	}
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "logext read row",
 								   ALLOCSET_DEFAULT_SIZES);
-	(void) LogReadPartitions(&log, log->nparts, parts, froms, PG_INT64_MAX,
+	(void) LogReadPartitions(&log, log->nparts, parts, froms, true, PG_INT64_MAX,
 							 GetActiveSnapshot(), rsinfo, rowcxt);
 	MemoryContextDelete(rowcxt);
 	return (Datum) 0;
@@ -398,4 +501,70 @@ log_waiters(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * log_offset_for_time(log_name, partition, ts): the first offset of the
+ * partition whose appended_at is at or after ts, or its next offset if
+ * there is none (Kafka's offsetsForTimes).  The segments are searched by
+ * the time of their first records, then one segment by blocks
+ * (LogSegmentOffsetForTime): a few page reads however long the partition.
+ */
+PG_FUNCTION_INFO_V1(log_offset_for_time);
+Datum
+log_offset_for_time(PG_FUNCTION_ARGS)
+{
+	LogCacheEntry *log = LogCacheLookupText(PG_GETARG_TEXT_PP(0));
+	int32		partition = PG_GETARG_INT32(1);
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(2);
+
+	LogCheckAccess(log->name, ACL_SELECT);
+	LogCacheCheckPartition(log, partition);
+	for (int attempt = 0;; attempt++)
+	{
+		LogPartitionInfo *pi = &log->parts[partition];
+		int			lo = 0;
+		int			hi = pi->nsegments;
+		Relation	rel;
+		LogOffset	result;
+		bool		gone = false;
+
+		/* the first segment whose first record is at or after ts */
+		while (lo < hi && !gone)
+		{
+			int			mid = lo + (hi - lo) / 2;
+			TimestampTz first;
+			TimestampTz last;
+
+			rel = try_relation_open(pi->segments[mid].relid, AccessShareLock);
+			if (rel == NULL)
+				gone = true;
+			else
+			{
+				if (!LogSegmentTimeBounds(rel, &first, &last) || first >= ts)
+					hi = mid;
+				else
+					lo = mid + 1;
+				relation_close(rel, AccessShareLock);
+			}
+		}
+		if (!gone && lo == 0)
+			PG_RETURN_INT64(pi->segments[0].base_offset);
+		/* the answer is in the segment before it, or is its base offset */
+		rel = gone ? NULL :
+			try_relation_open(pi->segments[lo - 1].relid, AccessShareLock);
+		if (rel != NULL)
+		{
+			result = LogSegmentOffsetForTime(rel, ts);
+			relation_close(rel, AccessShareLock);
+			PG_RETURN_INT64(result);
+		}
+		/* dropped by retention meanwhile: read the catalog again */
+		if (attempt >= 100)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("log \"%s\" was dropped or changed concurrently", log->name)));
+		log = LogCacheRefresh(log->name);
+		LogCacheCheckPartition(log, partition);
+	}
 }

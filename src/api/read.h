@@ -20,12 +20,13 @@
 
 extern int64 LogReadPartitions(LogCacheEntry **log, int nparts,
 							   const int32 *parts, const LogOffset *froms,
-							   int64 max_records, Snapshot snapshot,
-							   ReturnSetInfo *rsinfo, MemoryContext rowcxt);
+							   bool clamp, int64 max_records,
+							   Snapshot snapshot, ReturnSetInfo *rsinfo,
+							   MemoryContext rowcxt);
 extern void LogReadWait(LogCacheEntry **log, int nparts, const int32 *parts,
-						const LogOffset *froms, int64 max_records,
-						int32 wait_ms, ReturnSetInfo *rsinfo,
-						MemoryContext rowcxt);
+						const LogOffset *froms, bool clamp,
+						int64 max_records, int32 wait_ms,
+						ReturnSetInfo *rsinfo, MemoryContext rowcxt);
 extern void LogReadCheckArgs(int64 max_records, int32 wait_ms);
 
 #endif							/* LOGEXT_API_READ_H */

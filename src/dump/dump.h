@@ -33,6 +33,19 @@ enum
 
 #define DUMP_RELATION_NAME	"dump"
 
+/*
+ * The settings of a log in the settings object of its 'log' row, after
+ * "partitions": log_alter's arguments, in order.
+ */
+typedef struct LogDumpSetting
+{
+	const char *key;
+	Oid			type;			/* INTERVALOID, INT8OID or TEXTOID */
+} LogDumpSetting;
+
+#define LOG_DUMP_NSETTINGS	6
+extern const LogDumpSetting LogDumpSettings[LOG_DUMP_NSETTINGS];
+
 /* dumpam.c */
 extern void LogDumpCheckShape(Relation rel);
 

@@ -43,6 +43,16 @@
 
 #define HINT_DUMP "logext.dump only stands for the contents of every log: pg_dump reads it and pg_restore writes it."
 
+/* the settings of a log row, in the order log_alter takes them */
+const LogDumpSetting LogDumpSettings[LOG_DUMP_NSETTINGS] = {
+	{"retention", INTERVALOID},
+	{"retention_bytes", INT8OID},
+	{"segment_bytes", INT8OID},
+	{"segment_age", INTERVALOID},
+	{"cleanup_policy", TEXTOID},
+	{"delete_retention", INTERVALOID},
+};
+
 static void pg_attribute_noreturn()
 refuse(Relation rel, const char *msg)
 {
@@ -154,6 +164,7 @@ dump_tuple_lock(Relation rel, ItemPointer tid, Snapshot snapshot,
 {
 	refuse(rel, gettext_noop("cannot lock rows of relation \"%s\" of access method log_dump"));
 }
+
 
 /*
  * New storage: an empty file, made only for CREATE EXTENSION, binary

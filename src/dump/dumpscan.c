@@ -5,7 +5,8 @@
  *	  as of the scan's snapshot, as rows (what pg_dump writes).
  *
  * The rows come in the order the restore (dump/restore.c) needs them:
- *	'log'      log_name, appended_at = created, settings = {"partitions": n}
+ *	'log'      log_name, appended_at = created, settings = {"partitions": n,
+ *			   "retention": ..., ...} (the log's settings, intervals in ISO 8601)
  *	then per partition, per segment (oldest first):
  *	'segment'  partition, log_offset = base offset, appended_at = created
  *	'record'   partition, log_offset, appended_at, key, value, headers
@@ -49,6 +50,7 @@
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -75,6 +77,7 @@ typedef struct DumpLog
 	char	   *name;
 	int32		nparts;
 	TimestampTz created_at;
+	char	   *settings;		/* jsonb text of the settings object */
 	int			first_seg;		/* its segments in DumpScanDescData.segs */
 	int			nsegs;
 } DumpLog;
@@ -237,6 +240,76 @@ open_offsets_segments(DumpScanDesc scan, const DumpSegment *segs, int n)
 }
 
 /* read the catalog, take the locks, collect the consumer offsets */
+/*
+ * An interval as ISO 8601 ("P1M2DT3.5S", zero parts left out), which
+ * interval input reads whatever IntervalStyle is in effect.
+ */
+static void
+append_interval(StringInfo buf, Datum d, bool isnull)
+{
+	Interval   *iv;
+
+	if (isnull)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	iv = DatumGetIntervalP(d);
+	appendStringInfoString(buf, "\"P");
+	if (iv->month != 0)
+		appendStringInfo(buf, "%dM", iv->month);
+	if (iv->day != 0)
+		appendStringInfo(buf, "%dD", iv->day);
+	if (iv->time != 0 || (iv->month == 0 && iv->day == 0))
+	{
+		int64		usecs = Abs(iv->time);
+
+		appendStringInfo(buf, "T%s" INT64_FORMAT, iv->time < 0 ? "-" : "",
+						 usecs / USECS_PER_SEC);
+		if (usecs % USECS_PER_SEC != 0)
+			appendStringInfo(buf, ".%06d", (int) (usecs % USECS_PER_SEC));
+		appendStringInfoChar(buf, 'S');
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+static void
+append_bigint(StringInfo buf, Datum d, bool isnull)
+{
+	if (isnull)
+		appendStringInfoString(buf, "null");
+	else
+		appendStringInfo(buf, INT64_FORMAT, DatumGetInt64(d));
+}
+
+/*
+ * The settings of row i of the logs query (columns 5 to 10) as a JSON
+ * object, in scan->cxt: what restore.c gives to log_alter.
+ */
+static char *
+settings_json(MemoryContext cxt, int i, int32 nparts)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"partitions\": %d", nparts);
+	for (int k = 0; k < LOG_DUMP_NSETTINGS; k++)
+	{
+		bool		isnull;
+		Datum		d = col(i, 5 + k, &isnull);	/* columns 5 .. 10 */
+
+		appendStringInfo(&buf, ", \"%s\": ", LogDumpSettings[k].key);
+		if (LogDumpSettings[k].type == INTERVALOID)
+			append_interval(&buf, d, isnull);
+		else if (LogDumpSettings[k].type == INT8OID)
+			append_bigint(&buf, d, isnull);
+		else
+			escape_json(&buf, isnull ? "delete" : TextDatumGetCString(d));
+	}
+	appendStringInfoChar(&buf, '}');
+	return MemoryContextStrdup(cxt, buf.data);
+}
+
 static void
 load(DumpScanDesc scan)
 {
@@ -251,7 +324,9 @@ load(DumpScanDesc scan)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	snapshot_query(scan, "SELECT l.log_id, l.log_name, l.partitions, l.created_at "
+	snapshot_query(scan, "SELECT l.log_id, l.log_name, l.partitions, l.created_at, "
+				   "l.retention, l.retention_bytes, l.segment_bytes, l.segment_age, "
+				   "l.cleanup_policy, l.delete_retention "
 				   "FROM logext.logs l ORDER BY l.log_id");
 	nall = (int) SPI_processed;
 	all = MemoryContextAllocZero(scan->cxt, sizeof(DumpLog) * Max(nall, 1));
@@ -264,6 +339,7 @@ load(DumpScanDesc scan)
 										  TextDatumGetCString(col(i, 2, &isnull)));
 		all[i].nparts = DatumGetInt32(col(i, 3, &isnull));
 		all[i].created_at = DatumGetTimestampTz(col(i, 4, &isnull));
+		all[i].settings = settings_json(scan->cxt, i, all[i].nparts);
 	}
 	snapshot_query(scan, "SELECT s.log_id, s.partition, s.base_offset, s.relid::pg_catalog.oid, "
 				   "s.created_at FROM logext.segments s "
@@ -446,9 +522,7 @@ LogDumpScanNext(TableScanDesc sscan, ScanDirection direction,
 				begin_row(slot, "log", log->name, -1);
 				set_col(slot, DUMP_APPENDED_AT, TimestampTzGetDatum(log->created_at));
 				set_col(slot, DUMP_SETTINGS,
-						DirectFunctionCall1(jsonb_in,
-											CStringGetDatum(psprintf("{\"partitions\": %d}",
-																	 log->nparts))));
+						DirectFunctionCall1(jsonb_in, CStringGetDatum(log->settings)));
 				scan->cur_seg = log->first_seg;
 				scan->phase = PHASE_SEGMENT;
 				found = true;

@@ -268,6 +268,56 @@ settings_partitions(Jsonb *settings)
 											 NumericGetDatum(v->val.numeric)));
 }
 
+/*
+ * Give a restored log the settings of its dump row (log_alter's arguments
+ * after partitions).  A key the row lacks leaves the setting at what
+ * LogCreateLog gave (no limit); JSON null removes a limit.
+ */
+static void
+restore_settings(const char *name, Jsonb *settings)
+{
+	Datum		values[1 + LOG_DUMP_NSETTINGS];
+	char		nulls[1 + LOG_DUMP_NSETTINGS];
+
+	values[0] = (Datum) 0;
+	nulls[0] = 'n';
+	for (int i = 0; i < LOG_DUMP_NSETTINGS; i++)
+	{
+		JsonbValue *v = getKeyJsonValueFromContainer(&settings->root, LogDumpSettings[i].key,
+													 strlen(LogDumpSettings[i].key), NULL);
+		Datum	   *d = &values[i + 1];
+
+		nulls[i + 1] = ' ';
+		if (v == NULL)
+		{
+			/* not in the dump: unchanged (log_alter's "not given") */
+			if (LogDumpSettings[i].type == INTERVALOID)
+				*d = DirectFunctionCall3(interval_in, CStringGetDatum("-1 second"),
+										 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+			else if (LogDumpSettings[i].type == INT8OID)
+				*d = Int64GetDatum(-1);
+			else
+				nulls[i + 1] = 'n';
+		}
+		else if (v->type == jbvNull)
+			nulls[i + 1] = 'n';
+		else if (LogDumpSettings[i].type == INT8OID && v->type == jbvNumeric)
+			*d = DirectFunctionCall1(numeric_int8, NumericGetDatum(v->val.numeric));
+		else if (LogDumpSettings[i].type != INT8OID && v->type == jbvString)
+		{
+			char	   *str = pnstrdup(v->val.string.val, v->val.string.len);
+
+			*d = LogDumpSettings[i].type == TEXTOID ? CStringGetTextDatum(str) :
+				DirectFunctionCall3(interval_in, CStringGetDatum(str),
+									ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		}
+		else
+			bad_row("log", psprintf("setting \"%s\" has the wrong type", LogDumpSettings[i].key),
+					"Intervals and the cleanup policy are strings, byte counts are numbers.");
+	}
+	LogAlterSettings(name, values, nulls);
+}
+
 static void
 restore_log(const char *name, Jsonb *settings, bool created_null,
 			TimestampTz created_at)
@@ -276,6 +326,7 @@ restore_log(const char *name, Jsonb *settings, bool created_null,
 	LogCacheEntry *log;
 
 	LogCreateLog(name, nparts);
+	restore_settings(name, settings);
 	log = LogCacheRefresh(name);
 	if (restore == NULL)
 		restore = MemoryContextAllocZero(TopTransactionContext, sizeof(RestoreState));

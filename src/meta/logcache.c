@@ -392,6 +392,33 @@ LogLogName(int32 log_id)
 }
 
 /*
+ * The names of this database's user logs (not logext's internal ones), in
+ * log id order, palloc'd in the current memory context.
+ */
+char	  **
+LogUserLogNames(int *n)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	  **names;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	LogCatalogQuery("SELECT l.log_name FROM logext.logs l "
+					"WHERE pg_catalog.left(l.log_name, 2) OPERATOR(pg_catalog.<>) '__' "
+					"AND l.log_id OPERATOR(pg_catalog.<>) 0 "
+					"ORDER BY l.log_id",
+					0, NULL, NULL, 0);
+	*n = (int) SPI_processed;
+	names = MemoryContextAlloc(caller, sizeof(char *) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
+		names[i] = MemoryContextStrdup(caller,
+									   SPI_getvalue(SPI_tuptable->vals[i],
+													SPI_tuptable->tupdesc, 1));
+	SPI_finish();
+	return names;
+}
+
+/*
  * The logext-internal logs ("__" names, such as the consumer offsets log
  * with its fixed id 0) take no appends from users.  The entry's name is the
  * catalog's (fill_entry matches it with pg_catalog's = only), and the id is

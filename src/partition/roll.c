@@ -55,6 +55,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "partition/roll.h"
@@ -311,9 +312,10 @@ LogRollPartition(LogCacheEntry **log, int32 partition, LogRollSeedFn seed,
 }
 
 /*
- * Add an empty segment starting at base to a partition of a log created in
- * the current transaction (restore of a dump), which nobody else can see
- * yet: no roll, no shared state.  Returns the new relation's OID.
+ * Add an empty segment starting at base to a partition that nobody else
+ * can see yet: of a log created in the current transaction (restore of a
+ * dump), or a partition being added (LogGrowPartitions): no roll, no
+ * shared state.  Returns the new relation's OID.
  */
 Oid
 LogAddSegment(int32 log_id, int32 partition, LogOffset base)
@@ -330,6 +332,70 @@ LogAddSegment(int32 log_id, int32 partition, LogOffset base)
 	relation_close(rel, NoLock);
 	add_catalog_row(log_id, partition, base, relid);
 	return relid;
+}
+
+/*
+ * Grow a log to npartitions partitions (as the extension's owner): each new
+ * partition gets its first segment, at offset 0, and logext.logs the new
+ * count.  Takes the log lock exclusively, so it waits for transactions that
+ * appended to the log and for rolls, and appenders wait for it: nobody
+ * routes records by the old count while the new partitions appear.  Other
+ * backends re-read the log when the invalidation of its first segment
+ * arrives at commit.  Existing records stay where they are.
+ */
+void
+LogGrowPartitions(LogCacheEntry **log, int32 npartitions)
+{
+	int32		log_id = (*log)->log_id;
+	int32		old;
+	Oid			argtypes[2] = {INT4OID, INT4OID};
+	Datum		args[2];
+
+	if (npartitions < 1 || npartitions > LOGEXT_MAX_PARTITIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid number of partitions: %d", npartitions),
+				 errhint("A log has between 1 and %d partitions.", LOGEXT_MAX_PARTITIONS)));
+	LogLockLog(log_id, AccessExclusiveLock);
+	*log = LogCacheRefresh((*log)->name);
+	if ((*log)->log_id != log_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("log \"%s\" was dropped concurrently", (*log)->name)));
+	old = (*log)->nparts;
+	if (npartitions < old)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot reduce the number of partitions of log \"%s\" from %d to %d",
+						(*log)->name, old, npartitions),
+				 errdetail("Partitions hold records; like Kafka, logext only adds partitions.")));
+	if (npartitions == old)
+		return;
+	for (int32 p = old; p < npartitions; p++)
+		(void) LogAddSegment(log_id, p, 0);
+
+	args[0] = Int32GetDatum(log_id);
+	args[1] = Int32GetDatum(npartitions);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("UPDATE logext.logs SET partitions = $2 "
+							  "WHERE log_id OPERATOR(pg_catalog.=) $1",
+							  2, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE ||
+		SPI_processed != 1)
+		elog(ERROR, "could not record the partitions of log %d", log_id);
+	SPI_finish();
+	/*
+	 * Every backend's log cache re-reads the log at commit: an invalidation
+	 * of each old partition's active segment (never dropped by retention, so
+	 * every cache entry of the log names one of them).
+	 */
+	for (int32 p = 0; p < old; p++)
+	{
+		LogPartitionInfo *pi = &(*log)->parts[p];
+
+		CacheInvalidateRelcacheByRelid(pi->segments[pi->nsegments - 1].relid);
+	}
+	*log = LogCacheRefresh((*log)->name);
 }
 
 /* undo one roll in shared memory (abort of its (sub)transaction) */
@@ -505,12 +571,21 @@ LogDropSegment(Oid relid)
 	performDeletion(&obj, DROP_RESTRICT, PERFORM_DELETION_INTERNAL);
 }
 
-/* drop a segment unless someone is using it; true if dropped */
+/*
+ * Drop a segment unless someone is using it, or another transaction dropped
+ * it meanwhile (two retention runs); true if dropped.
+ */
 bool
 LogTryDropSegment(Oid relid)
 {
 	if (!ConditionalLockRelationOid(relid, AccessExclusiveLock))
 		return false;
+	/* the lock processed invalidations: a committed drop is seen now */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+	{
+		UnlockRelationOid(relid, AccessExclusiveLock);
+		return false;
+	}
 	LogDropSegment(relid);
 	return true;
 }

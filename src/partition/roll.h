@@ -27,6 +27,7 @@ typedef int (*LogRollSeedFn) (void *arg, StringInfo buf);
 extern Oid	LogRollPartition(LogCacheEntry **log, int32 partition,
 							 LogRollSeedFn seed, void *seed_arg);
 extern Oid	LogAddSegment(int32 log_id, int32 partition, LogOffset base);
+extern void LogGrowPartitions(LogCacheEntry **log, int32 npartitions);
 extern void LogDropSegment(Oid relid);
 extern bool LogTryDropSegment(Oid relid);
 extern void LogRollEndXact(bool committed);

@@ -375,3 +375,119 @@ LogCursorEnd(LogCursor *c)
 		ReleaseBuffer(c->buf);
 	c->buf = InvalidBuffer;
 }
+
+/*
+ * The appended_at of a segment's first and last records (whether visible
+ * or not: timestamps never decrease along offsets, so these bound every
+ * record of the segment); false if it has none.  A few page reads: the
+ * first data page and the page of the last offset.  The caller holds a lock
+ * on the relation.
+ */
+bool
+LogSegmentTimeBounds(Relation rel, TimestampTz *first, TimestampTz *last)
+{
+	LogCursor	c;
+	LogRecordHeader hdr;
+	LogMetaPageData meta;
+	LogOffset	next;
+	BlockNumber data_end;
+	bool		found = false;
+
+	LogReadMeta(rel, &meta);
+	LogSegmentEnd(rel, &next, &data_end);
+	if (next <= meta.base_offset)
+		return false;
+	LogCursorInit(&c, rel, NULL);
+	if (LogCursorPeek(&c, &hdr))
+	{
+		*first = hdr.appended_at;
+		LogCursorUnlock(&c);
+		LogCursorSeekOffset(&c, next - 1);
+		if (LogCursorPeek(&c, &hdr))
+		{
+			*last = hdr.appended_at;
+			LogCursorUnlock(&c);
+			found = true;
+		}
+	}
+	LogCursorEnd(&c);
+	return found;
+}
+
+/*
+ * The appended_at of the first record that starts at or after block blkno;
+ * false if none does (the end of the data).
+ */
+static bool
+first_time_from(Relation rel, BlockNumber blkno, TimestampTz *t)
+{
+	LogCursor	c;
+	LogRecordHeader hdr;
+	bool		found;
+
+	LogCursorInit(&c, rel, NULL);
+	LogCursorSeekBlock(&c, blkno, false);
+	found = LogCursorPeek(&c, &hdr);
+	if (found)
+	{
+		*t = hdr.appended_at;
+		LogCursorUnlock(&c);
+	}
+	LogCursorEnd(&c);
+	return found;
+}
+
+/*
+ * The offset of a segment's first record whose appended_at is at or after
+ * ts, or the segment's next offset if there is none.  appended_at never
+ * decreases along offsets, so a binary search over the blocks by the time
+ * of the first record starting on each finds the block B where such
+ * records begin; the answer is among the records of the block before B or
+ * is B's first record: about log2(blocks) + 2 page reads.  Records are
+ * taken whether committed or not (reading from the offset returned skips
+ * what is not visible).  The caller holds a lock on the relation.
+ */
+LogOffset
+LogSegmentOffsetForTime(Relation rel, TimestampTz ts)
+{
+	LogOffset	next;
+	BlockNumber data_end;
+	BlockNumber lo = LOG_FIRST_DATA_BLKNO;
+	BlockNumber hi;
+	LogCursor	c;
+	LogRecordHeader hdr;
+	LogOffset	result;
+
+	LogSegmentEnd(rel, &next, &data_end);
+	hi = data_end;
+	/* the first block from which the first record starting is >= ts */
+	while (lo < hi)
+	{
+		BlockNumber mid = lo + (hi - lo) / 2;
+		TimestampTz t;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!first_time_from(rel, mid, &t) || t >= ts)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+
+	/* scan from the block before it to the first record at or after ts */
+	result = next;
+	LogCursorInit(&c, rel, NULL);
+	LogCursorSeekBlock(&c, Max(lo, LOG_FIRST_DATA_BLKNO + 1) - 1, false);
+	while (LogCursorPeek(&c, &hdr))
+	{
+		LogCursorUnlock(&c);
+		if (hdr.appended_at >= ts)
+		{
+			result = hdr.offset;
+			break;
+		}
+		LogCursorAdvance(&c, &hdr);
+		CHECK_FOR_INTERRUPTS();
+	}
+	LogCursorEnd(&c);
+	return result;
+}

@@ -13,6 +13,7 @@
 #define LOGEXT_SEGMENT_CURSOR_H
 
 #include "access/tableam.h"
+#include "datatype/timestamp.h"
 #include "storage/buf.h"
 #include "utils/snapshot.h"
 
@@ -43,5 +44,8 @@ extern void LogCursorUnlock(LogCursor *c);
 extern void LogCursorReadRecord(LogCursor *c, const LogRecordHeader *hdr,
 								LogRecordData *rec);
 extern void LogCursorEnd(LogCursor *c);
+extern bool LogSegmentTimeBounds(Relation rel, TimestampTz *first,
+								 TimestampTz *last);
+extern LogOffset LogSegmentOffsetForTime(Relation rel, TimestampTz ts);
 
 #endif							/* LOGEXT_SEGMENT_CURSOR_H */

@@ -2,7 +2,7 @@
 -- signatures, return types, volatility, strictness and parallel safety.
 -- Run with pg_prove in a database with CREATE EXTENSION pgtap, logext.
 BEGIN;
-SELECT plan(69);
+SELECT plan(74);
 
 SELECT has_extension('logext', 'extension logext is installed');
 SELECT has_schema('logext');
@@ -28,11 +28,16 @@ SELECT columns_are('logext', 'log_segments',
 SELECT col_type_is('logext', 'log_segments', 'relid', 'regclass', 'log_segments.relid is regclass');
 
 -- administration
-SELECT has_function('logext', 'log_create', ARRAY['text', 'integer']);
-SELECT function_returns('logext', 'log_create', ARRAY['text', 'integer'], 'void');
+SELECT has_function('logext', 'log_create', ARRAY['text', 'integer', 'interval', 'bigint', 'bigint', 'interval', 'text', 'interval']);
+SELECT function_returns('logext', 'log_create', ARRAY['text', 'integer', 'interval', 'bigint', 'bigint', 'interval', 'text', 'interval'], 'void');
+SELECT has_function('logext', 'log_alter', ARRAY['text', 'integer', 'interval', 'bigint', 'bigint', 'interval', 'text', 'interval']);
+SELECT function_returns('logext', 'log_alter', ARRAY['text', 'integer', 'interval', 'bigint', 'bigint', 'interval', 'text', 'interval'], 'void');
+SELECT has_function('logext', 'log_enforce_retention', ARRAY['text']);
+SELECT function_returns('logext', 'log_enforce_retention', ARRAY['text'], 'integer');
+SELECT has_view('logext', 'log_settings', 'view logext.log_settings');
 SELECT has_function('logext', 'log_drop', ARRAY['text']);
 SELECT function_returns('logext', 'log_drop', ARRAY['text'], 'void');
-SELECT volatility_is('logext', 'log_create', ARRAY['text', 'integer'], 'volatile');
+SELECT volatility_is('logext', 'log_create', ARRAY['text', 'integer', 'interval', 'bigint', 'bigint', 'interval', 'text', 'interval'], 'volatile');
 
 -- appending: three overloads of log_append, two of log_append_batch
 SELECT has_function('logext', 'log_append', ARRAY['text', 'bytea', 'text', 'jsonb', 'integer']);

@@ -1,6 +1,6 @@
 -- pgTAP: the SQLSTATEs of the API's errors (the contract; messages may change).
 BEGIN;
-SELECT plan(44);
+SELECT plan(45);
 
 SELECT lives_ok($$SELECT logext.log_create('pgtap.err', 2)$$, 'create a log with 2 partitions');
 
@@ -58,7 +58,9 @@ SELECT throws_ok($$SELECT * FROM logext.log_read('pgtap.nope', 0, 0)$$, '42704',
 SELECT throws_ok($$SELECT * FROM logext.log_read(NULL, 0, 0)$$, NULL, NULL, 'read: NULL log name is an error');
 SELECT throws_ok($$SELECT * FROM logext.log_read('pgtap.err', NULL, 0)$$, NULL, NULL, 'read: NULL partition is an error');
 SELECT throws_ok($$SELECT * FROM logext.log_read('pgtap.err', 0, NULL)$$, NULL, NULL, 'read: NULL offset is an error');
-SELECT is_empty($$SELECT * FROM logext.log_read('pgtap.err', 0, 1000000)$$, 'read: past the end is empty');
+SELECT throws_ok($$SELECT * FROM logext.log_read('pgtap.err', 0, 1000000)$$, 'LX001', NULL,
+                 'read: past the end is out of range (LX001)');
+SELECT is_empty($$SELECT * FROM logext.log_read('pgtap.err', 0, 0)$$, 'read: at the end (the tail) is empty');
 -- all of the appends above are pending in this transaction: not readable yet
 SELECT is_empty($$SELECT * FROM logext.log_read('pgtap.err', 0, 0)$$,
                 'read: the own pending appends are not visible before commit');

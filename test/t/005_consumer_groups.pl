@@ -161,7 +161,9 @@ sub start_waiter
 {
 	my ($name) = @_;
 	my $r = start_psql($name, '-c',
-		"SELECT * FROM logext.log_read('wake', 0, 1000, wait_ms => 60000)");
+		"SELECT * FROM logext.log_read('wake', 0, "
+		  . "(SELECT next_offset FROM logext.partitions WHERE log_name = 'wake' AND partition = 0), "
+		  . "wait_ms => 60000)");
 	wait_for(
 		"SELECT count(*) FROM logext.waiters w JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '$name'",
 		'1', 30)

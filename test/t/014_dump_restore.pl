@@ -60,7 +60,8 @@ SELECT logext.log_append('orders', repeat('big', 20000)::text, key => 'big', par
 SELECT logext.log_commit('billing', 'orders', 0, 10);
 SELECT logext.log_commit('billing', 'orders', 1, 3);
 SELECT logext.log_commit('audit', 'orders', 2, 0);
-SELECT logext.log_create('empty', 2);
+SELECT logext.log_create('empty', 2, retention => NULL, retention_bytes => 5000000,
+                         segment_age => '1 mon 2 days 03:04:05.5', cleanup_policy => 'compact,delete');
 SET ROLE alice;
 SELECT logext.log_create('alice.events', 1);
 SELECT logext.log_append('alice.events', 'event ' || g) FROM generate_series(1, 25) g;
@@ -88,7 +89,8 @@ sub fingerprint
 {
 	my ($n, $db) = @_;
 	my $logs = $n->safe_psql($db, q{
-SELECT log_name, partitions, created_at FROM logext.logs
+SELECT log_name, partitions, created_at, retention, retention_bytes, segment_bytes,
+       segment_age, cleanup_policy, delete_retention FROM logext.logs
  WHERE log_name NOT LIKE '\_\_%' ORDER BY log_name});
 	my $parts = $n->safe_psql($db, q{
 SELECT log_name, partition, first_offset, next_offset, record_count FROM logext.partitions
