@@ -223,7 +223,34 @@ done
 
 # ------------------------------------------------------------------ W2 bulk, W3, W4
 # one fresh container per system and repetition: bulk load N records (W2 bulk
-# rows/s, W4 WAL and bytes), then drain them with one consumer (W3)
+# rows/s, W4 WAL and bytes), then drain them with one consumer (W3), then
+# clean up what was drained (W4 reclaimed: logext drops the drained
+# segments by retention, the outbox DELETEs the rows and VACUUMs)
+# W4 reclaimed: the share of the load's bytes given back to the file system
+# by cleaning up after the drain, and how long the cleanup took
+cleanup_drained() { # system name bytes_before
+	local s=$1 name=$2 before=$3 t1 t2 after
+	case $s in
+		logext | outbox) ;;
+		*) return ;;
+	esac
+	t1=$(now)
+	case $s in
+		logext) # everything was consumed: seal it and let retention drop it
+			q "SELECT logext.log_roll('$name', 0)" >/dev/null
+			q "SELECT logext.log_alter('$name', retention_bytes => 1)" >/dev/null
+			q "SELECT logext.log_enforce_retention('$name')" >/dev/null
+			after=$(q "SELECT sum(pg_total_relation_size(relid)) FROM logext.log_segments WHERE log_name = '$name'") ;;
+		outbox)
+			q "DELETE FROM $name" >/dev/null
+			q "VACUUM $name" >/dev/null
+			after=$(q "SELECT pg_total_relation_size('$name')") ;;
+	esac
+	t2=$(now)
+	record "w4.$s.reclaimed_pct" "$(calc "100 * ($before - $after) / $before")"
+	record "w4.$s.cleanup_s" "$(calc "$t2 - $t1")"
+}
+
 load_and_drain() { # system rep
 	local s=$1 rep=$2 pfx=w name t1 t2 l1 l2 bytes out
 	case $s in
@@ -263,6 +290,7 @@ load_and_drain() { # system rep
 	record "w4.$s.wal_per_rec" "$(q "SELECT pg_wal_lsn_diff('$l2', '$l1') / $N")"
 	out=$(perl "$LIB/drain.pl" "$s" "$name" "$N") || die "drain $s failed"
 	record "w3.$s.rps" "$(calc "${out% *} / ${out#* }")"
+	cleanup_drained $s "$name" "$bytes"
 	case $s in
 		logext) q "SELECT logext.log_drop('$name')" >/dev/null ;;
 		outbox | heap) q "DROP TABLE $name" ;;

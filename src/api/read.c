@@ -534,14 +534,13 @@ log_offset_for_time(PG_FUNCTION_ARGS)
 		{
 			int			mid = lo + (hi - lo) / 2;
 			TimestampTz first;
-			TimestampTz last;
 
 			rel = try_relation_open(pi->segments[mid].relid, AccessShareLock);
 			if (rel == NULL)
 				gone = true;
 			else
 			{
-				if (!LogSegmentTimeBounds(rel, &first, &last) || first >= ts)
+				if (!LogSegmentFirstTime(rel, &first) || first >= ts)
 					hi = mid;
 				else
 					lo = mid + 1;

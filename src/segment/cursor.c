@@ -438,6 +438,17 @@ first_time_from(Relation rel, BlockNumber blkno, TimestampTz *t)
 }
 
 /*
+ * The appended_at of a segment's first record; false if it has none.  One
+ * page read (the first data page).  The caller holds a lock on the
+ * relation.
+ */
+bool
+LogSegmentFirstTime(Relation rel, TimestampTz *first)
+{
+	return first_time_from(rel, LOG_FIRST_DATA_BLKNO, first);
+}
+
+/*
  * The offset of a segment's first record whose appended_at is at or after
  * ts, or the segment's next offset if there is none.  appended_at never
  * decreases along offsets, so a binary search over the blocks by the time

@@ -46,6 +46,7 @@ extern void LogCursorReadRecord(LogCursor *c, const LogRecordHeader *hdr,
 extern void LogCursorEnd(LogCursor *c);
 extern bool LogSegmentTimeBounds(Relation rel, TimestampTz *first,
 								 TimestampTz *last);
+extern bool LogSegmentFirstTime(Relation rel, TimestampTz *first);
 extern LogOffset LogSegmentOffsetForTime(Relation rel, TimestampTz ts);
 
 #endif							/* LOGEXT_SEGMENT_CURSOR_H */
