@@ -44,6 +44,7 @@ OBJS = \
 	src/segment/xloginsert.o \
 	src/shmem.o \
 	src/meta/groupacl.o \
+	src/meta/groupsettings.o \
 	src/meta/logacl.o \
 	src/meta/logcache.o \
 	src/meta/segdef.o \

@@ -107,6 +107,7 @@ INSERT INTO samples VALUES
     (NULL, 'cleanup_policy', 'text', $$'delete'$$),
     (NULL, 'delete_retention', 'interval', $$'1 day'::interval$$),
     (NULL, 'ts', 'timestamp with time zone', 'now()'),
+    (NULL, 'offset_reset', 'text', $$'earliest'$$),
     ('log_create', 'log_name', 'text', $$'in.new'$$),
     ('_log_create', 'log_name', 'text', $$'in.new'$$),
     ('log_drop', 'log_name', 'text', $$'in.victim'$$),

@@ -615,6 +615,25 @@ SELECT pg_catalog.pg_extension_config_dump('logext.group_owners', '');
 REVOKE ALL ON logext.group_owners FROM PUBLIC;
 GRANT SELECT ON logext.group_owners TO PUBLIC;
 
+-- What a consumer group does when it has no committed offset in a partition
+-- or its committed offset is below the partition's first offset (removed by
+-- retention): Kafka's auto.offset.reset.  No row: 'earliest'.
+CREATE TABLE logext.group_settings (
+    group_name   text COLLATE "C" PRIMARY KEY,
+    offset_reset text NOT NULL DEFAULT 'earliest'
+                 CHECK (offset_reset IN ('earliest', 'latest', 'error'))
+);
+COMMENT ON TABLE logext.group_settings IS 'the offset reset policy of consumer groups (internal catalog; changed by log_group_set_offset_reset)';
+SELECT pg_catalog.pg_extension_config_dump('logext.group_settings', '');
+REVOKE ALL ON logext.group_settings FROM PUBLIC;
+GRANT SELECT ON logext.group_settings TO PUBLIC;
+
+CREATE FUNCTION logext.log_group_set_offset_reset("group" text, offset_reset text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'log_group_set_offset_reset'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION logext.log_group_set_offset_reset(text, text) IS 'where a consumer group reads from when it has no committed offset or its offset was removed by retention: ''earliest'' (the default), ''latest'' or ''error'' (owner of the group)';
+
 CREATE FUNCTION logext.log_group_set_owner("group" text, new_owner regrole)
 RETURNS void
 AS 'MODULE_PATHNAME', 'log_group_set_owner'
@@ -652,12 +671,16 @@ CREATE VIEW logext.consumer_groups AS
     SELECT o."group", p.log_name, o.partition, o.committed_offset,
            p.next_offset AS log_end_offset, p.last_stable_offset,
            greatest(p.last_stable_offset - o.committed_offset, 0) AS lag,
-           o.member_id, m.last_heartbeat
+           o.member_id, m.last_heartbeat,
+           p.first_offset AS log_start_offset,
+           greatest(p.first_offset - o.committed_offset, 0) AS records_lost,
+           coalesce(s.offset_reset, 'earliest') AS offset_reset
       FROM logext.log_group_offsets() o
       JOIN logext.logs l ON l.log_id = o.log_id
       JOIN logext.log_partitions() p ON p.log_name = l.log_name AND p.partition = o.partition
-      LEFT JOIN logext.log_group_members() m ON m."group" = o."group" AND m.member_id = o.member_id;
-COMMENT ON VIEW logext.consumer_groups IS 'committed offset and lag of every consumer group on every partition';
+      LEFT JOIN logext.log_group_members() m ON m."group" = o."group" AND m.member_id = o.member_id
+      LEFT JOIN logext.group_settings s ON s.group_name = o."group";
+COMMENT ON VIEW logext.consumer_groups IS 'committed offset and lag of every consumer group on every partition; records_lost > 0: retention removed records the group had not read, and it reads on per offset_reset';
 
 --
 -- Backup and restore.  logext.dump stands for everything logext stores:

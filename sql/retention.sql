@@ -84,6 +84,32 @@ SELECT min(log_offset), count(*) FROM logext_logs."rt.a" WHERE partition = 0;
 SELECT logext.log_commit('rt.g', 'rt.a', 0, 10);
 SELECT logext.log_committed('rt.g', 'rt.a', 0);
 SELECT min(log_offset), count(*) FROM logext.log_read_group('rt.g', 'rt.a', 0, 1000);
+-- consumer_groups shows the records retention removed before the group
+-- read them, and the group's policy; 'error' and 'latest' instead of the
+-- default 'earliest'
+SELECT "group", partition, committed_offset, log_start_offset, records_lost, offset_reset
+  FROM logext.consumer_groups WHERE "group" = 'rt.g';
+SELECT logext.log_group_set_offset_reset('rt.g', 'error');
+SELECT count(*) FROM logext.log_read_group('rt.g', 'rt.a', 0, 1000);
+SELECT logext.log_group_set_offset_reset('rt.g', 'latest');
+SELECT count(*) FROM logext.log_read_group('rt.g', 'rt.a', 0, 1000);
+SELECT offset_reset FROM logext.consumer_groups WHERE "group" = 'rt.g';
+-- a new group without committed offsets follows its policy too
+SELECT logext.log_group_set_offset_reset('rt.new', 'error');
+SELECT count(*) FROM logext.log_read_group('rt.new', 'rt.a', 0, 1000);
+SELECT logext.log_group_set_offset_reset('rt.new', 'latest');
+SELECT count(*) FROM logext.log_read_group('rt.new', 'rt.a', 0, 1000);
+SELECT logext.log_group_set_offset_reset('rt.new', 'earliest');
+SELECT min(log_offset), count(*) FROM logext.log_read_group('rt.new', 'rt.a', 0, 1000);
+SELECT logext.log_group_set_offset_reset('rt.g', 'sometimes');
+SELECT logext.log_group_set_offset_reset('rt.g', NULL);
+-- once the group commits a position in range, nothing is lost any more
+SELECT logext.log_commit('rt.g', 'rt.a', 0, 150);
+SELECT committed_offset, records_lost FROM logext.consumer_groups WHERE "group" = 'rt.g';
+-- deleting a group deletes its settings
+SELECT logext.log_delete_group('rt.g');
+SELECT logext.log_delete_group('rt.new');
+SELECT count(*) FROM logext.group_settings WHERE group_name LIKE 'rt.%';
 
 -- dropping by age: records older than retention go with their segment
 SELECT logext.log_create('rt.t', 1, retention => '1 second', segment_bytes => NULL,
@@ -117,6 +143,13 @@ SET ROLE regress_rt_other;
 SELECT logext.log_enforce_retention('rt.a');
 SELECT logext.log_alter('rt.a', retention => '1 day');
 RESET ROLE;
+SELECT logext.log_group_set_offset_reset('rt.owned', 'latest');
+GRANT SELECT ON logext_logs."rt.a" TO regress_rt_other;
+SET ROLE regress_rt_other;
+SELECT logext.log_group_set_offset_reset('rt.owned', 'error');
+RESET ROLE;
+SELECT logext.log_delete_group('rt.owned');
+REVOKE SELECT ON logext_logs."rt.a" FROM regress_rt_other;
 DROP ROLE regress_rt_other;
 
 -- more partitions: only more; existing records stay where they are

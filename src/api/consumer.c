@@ -41,6 +41,7 @@
 #include "consumer/group.h"
 #include "consumer/offsets.h"
 #include "meta/groupacl.h"
+#include "meta/groupsettings.h"
 #include "meta/logacl.h"
 #include "meta/logcache.h"
 #include "segment/writer.h"
@@ -152,17 +153,50 @@ partition_bounds(LogCacheEntry **log, int32 partition, LogOffset *first,
 	relation_close(rel, mode);
 }
 
-/* where a group reads a partition from: its committed offset or earliest */
+/*
+ * Where a group reads a partition from: its committed offset, or, if it has
+ * none or the offset is below the partition's first offset (removed by
+ * retention), what its offset reset policy says.  *policy is read from the
+ * catalog only then, once per call.
+ */
 static LogOffset
-group_position(const char *group, LogCacheEntry **log, int32 partition)
+group_position(const char *group, LogCacheEntry **log, int32 partition,
+			   int *policy)
 {
 	LogOffset	committed;
 	LogOffset	first;
 	LogOffset	next;
+	LogOffset	stable;
+	bool		has = LogOffsetsGet(group, (*log)->log_id, partition, &committed);
 
 	partition_bounds(log, partition, &first, &next, NULL);
-	if (LogOffsetsGet(group, (*log)->log_id, partition, &committed))
-		return Max(committed, first);
+	if (has && committed >= first)
+		return committed;
+	if (*policy < 0)
+		*policy = (int) LogGroupOffsetReset(group);
+	switch ((LogOffsetReset) *policy)
+	{
+		case LOG_RESET_LATEST:
+			partition_bounds(log, partition, &first, &next, &stable);
+			return stable;
+		case LOG_RESET_ERROR:
+			if (has)
+				ereport(ERROR,
+						(errcode(ERRCODE_LOGEXT_OFFSET_OUT_OF_RANGE),
+						 errmsg("the committed offset " INT64_FORMAT " of consumer group \"%s\" is out of range for partition %d of log \"%s\"",
+								committed, group, partition, (*log)->name),
+						 errdetail("The partition holds offsets " INT64_FORMAT " to " INT64_FORMAT "; retention removed the records before them.",
+								   first, next),
+						 errhint("Move the group with logext.log_reset_offsets(), or change its policy with logext.log_group_set_offset_reset().")));
+			ereport(ERROR,
+					(errcode(ERRCODE_LOGEXT_OFFSET_OUT_OF_RANGE),
+					 errmsg("consumer group \"%s\" has no committed offset for partition %d of log \"%s\"",
+							group, partition, (*log)->name),
+					 errhint("Commit a starting offset with logext.log_commit() or logext.log_reset_offsets(), or change the group's policy with logext.log_group_set_offset_reset().")));
+			break;
+		case LOG_RESET_EARLIEST:
+			break;
+	}
 	return first;
 }
 
@@ -306,6 +340,7 @@ log_delete_group(PG_FUNCTION_ARGS)
 		deleted++;
 	}
 	LogGroupRemoveAll(group);
+	LogForgetGroupSettings(group);
 	LogForgetGroup(group, owner);
 	PG_RETURN_INT64(deleted);
 }
@@ -323,6 +358,7 @@ log_read_group(PG_FUNCTION_ARGS)
 	int32	   *parts;
 	LogOffset  *froms;
 	int			nparts = 0;
+	int			policy = -1;	/* the group's offset reset, once read */
 	LogGroupAssignment assignment;
 	MemoryContext rowcxt;
 
@@ -367,7 +403,7 @@ log_read_group(PG_FUNCTION_ARGS)
 	for (int i = 0; i < nparts; i++)
 	{
 		LogOffsetsLockKey(group, log->log_id, parts[i]);
-		froms[i] = group_position(group, &log, parts[i]);
+		froms[i] = group_position(group, &log, parts[i], &policy);
 	}
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -443,6 +479,23 @@ log_group_set_owner(PG_FUNCTION_ARGS)
 	PreventCommandIfReadOnly("log_group_set_owner()");
 	PreventCommandDuringRecovery("log_group_set_owner()");
 	LogSetGroupOwner(group, PG_GETARG_OID(1));
+	PG_RETURN_VOID();
+}
+
+/* log_group_set_offset_reset(group, policy): for the group's owner */
+PG_FUNCTION_INFO_V1(log_group_set_offset_reset);
+Datum
+log_group_set_offset_reset(PG_FUNCTION_ARGS)
+{
+	char	   *group = group_arg(fcinfo, 0);
+	char	   *policy = text_arg(fcinfo, 1, gettext_noop("offset_reset must not be null"));
+
+	LogextRequirePreload();
+	PreventCommandIfReadOnly("log_group_set_offset_reset()");
+	PreventCommandDuringRecovery("log_group_set_offset_reset()");
+	(void) LogParseOffsetReset(policy);
+	LogCheckGroup(group, true);
+	LogSetGroupOffsetReset(group, policy);
 	PG_RETURN_VOID();
 }
 

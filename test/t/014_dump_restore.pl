@@ -60,6 +60,7 @@ SELECT logext.log_append('orders', repeat('big', 20000)::text, key => 'big', par
 SELECT logext.log_commit('billing', 'orders', 0, 10);
 SELECT logext.log_commit('billing', 'orders', 1, 3);
 SELECT logext.log_commit('audit', 'orders', 2, 0);
+SELECT logext.log_group_set_offset_reset('audit', 'error');
 SELECT logext.log_create('empty', 2, retention => NULL, retention_bytes => 5000000,
                          segment_age => '1 mon 2 days 03:04:05.5', cleanup_policy => 'compact,delete');
 SET ROLE alice;
@@ -112,6 +113,8 @@ SELECT l.log_name, p, count(r.log_offset),
 SELECT "group", log_name, partition, committed_offset FROM logext.consumer_groups ORDER BY 1, 2, 3});
 	$groups .= "\n" . $n->safe_psql($db, q{
 SELECT group_name, owner FROM logext.group_owners ORDER BY 1});
+	$groups .= "\n" . $n->safe_psql($db, q{
+SELECT group_name, offset_reset FROM logext.group_settings ORDER BY 1});
 	my $acls = $n->safe_psql($db, q{
 SELECT c.relname, c.relkind, pg_get_userbyid(c.relowner), c.relacl
   FROM pg_class c WHERE c.relnamespace = 'logext_logs'::regnamespace ORDER BY 1});
