@@ -338,10 +338,11 @@ LogAddSegment(int32 log_id, int32 partition, LogOffset base)
  * Grow a log to npartitions partitions (as the extension's owner): each new
  * partition gets its first segment, at offset 0, and logext.logs the new
  * count.  Takes the log lock exclusively, so it waits for transactions that
- * appended to the log and for rolls, and appenders wait for it: nobody
- * routes records by the old count while the new partitions appear.  Other
- * backends re-read the log when the invalidation of its first segment
- * arrives at commit.  Existing records stay where they are.
+ * appended to the log and for rolls, and appenders wait for it.  An append
+ * that chose its partition before the alter committed (and then waited)
+ * goes by the old count, like a Kafka producer with old metadata; appends
+ * after the commit see the new count (the invalidations below).  Existing
+ * records stay where they are.
  */
 void
 LogGrowPartitions(LogCacheEntry **log, int32 npartitions)
