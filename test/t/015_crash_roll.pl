@@ -147,16 +147,7 @@ SELECT count(*) FILTER (WHERE NOT ok) FROM (
 		'>=', $p1_acked, "round $round: at least the acknowledged records of partition 1");
 
 	# the catalog and the relations agree
-	is( $node->safe_psql('postgres', q{
-SELECT count(*) FROM logext.segments s LEFT JOIN pg_class c ON c.oid = s.relid
- LEFT JOIN pg_am a ON a.oid = c.relam
- WHERE c.oid IS NULL OR a.amname IS DISTINCT FROM 'log'}),
-		'0', "round $round: every segment in the catalog is a log segment");
-	is( $node->safe_psql('postgres', q{
-SELECT count(*) FROM pg_class c JOIN pg_am a ON a.oid = c.relam
- WHERE a.amname = 'log' AND c.relnamespace = 'logext'::regnamespace
-   AND c.oid NOT IN (SELECT relid FROM logext.segments)}),
-		'0', "round $round: no orphan segment relation");
+	check_catalog_agrees($node, "round $round");
 	is( $node->safe_psql('postgres', q{
 SELECT count(*) FROM logext.logs l, LATERAL logext.log_verify(l.log_name)}),
 		'0', "round $round: log_verify finds nothing in any log, the offsets log included");

@@ -129,16 +129,7 @@ SELECT r.log_offset, split_part(convert_from(r.value, 'UTF8'), '.', 1) || '.' ||
 		"round $round: no acknowledged batch newer than the oldest one kept is missing (@acked[@lost])");
 	ok(exists $count{ $acked[-1] }, "round $round: the newest acknowledged batch is there");
 
-	is( $node->safe_psql('postgres', q{
-SELECT count(*) FROM logext.segments s LEFT JOIN pg_class c ON c.oid = s.relid
- LEFT JOIN pg_am a ON a.oid = c.relam
- WHERE c.oid IS NULL OR a.amname IS DISTINCT FROM 'log'}),
-		'0', "round $round: every segment in the catalog is a log segment");
-	is( $node->safe_psql('postgres', q{
-SELECT count(*) FROM pg_class c JOIN pg_am a ON a.oid = c.relam
- WHERE a.amname = 'log' AND c.relnamespace = 'logext'::regnamespace
-   AND c.oid NOT IN (SELECT relid FROM logext.segments)}),
-		'0', "round $round: no orphan segment relation");
+	check_catalog_agrees($node, "round $round");
 	is($node->safe_psql('postgres', "SELECT count(*) FROM logext.log_verify('cret')"),
 		'0', "round $round: log_verify finds nothing");
 }

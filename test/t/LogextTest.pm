@@ -29,7 +29,7 @@ use PostgreSQL::Test::Cluster;
 use Time::HiRes qw(usleep time);
 
 our @EXPORT = qw(logext_node poll_query start_bg_psql finish_psql app_pid
-  crash_node log_fingerprint start_in_precommit);
+  crash_node log_fingerprint start_in_precommit check_catalog_agrees);
 
 # A new cluster $name, initialised (%opt: init => [ arguments of init ]), with
 # shared_preload_libraries = 'logext' and the lines $conf in postgresql.conf,
@@ -169,6 +169,26 @@ sub crash_node
 		unlink $node->data_dir . '/postmaster.pid';
 	}
 	note "killed postmaster $pm and " . scalar(@children) . " children with SIGKILL";
+	return;
+}
+
+# Two tests ($what: a prefix for their names) that the catalog and the
+# relations of database postgres of $node agree: every segment in
+# logext.segments is a relation of the log access method, and no such
+# relation in schema logext is missing from it
+sub check_catalog_agrees
+{
+	my ($node, $what) = @_;
+	Test::More::is( $node->safe_psql('postgres', q{
+SELECT count(*) FROM logext.segments s LEFT JOIN pg_class c ON c.oid = s.relid
+ LEFT JOIN pg_am a ON a.oid = c.relam
+ WHERE c.oid IS NULL OR a.amname IS DISTINCT FROM 'log'}),
+		'0', "$what: every segment in the catalog is a log segment");
+	Test::More::is( $node->safe_psql('postgres', q{
+SELECT count(*) FROM pg_class c JOIN pg_am a ON a.oid = c.relam
+ WHERE a.amname = 'log' AND c.relnamespace = 'logext'::regnamespace
+   AND c.oid NOT IN (SELECT relid FROM logext.segments)}),
+		'0', "$what: no orphan segment relation");
 	return;
 }
 
