@@ -22,7 +22,6 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
-#include "utils/snapmgr.h"
 
 #include "meta/groupsettings.h"
 #include "meta/logacl.h"
@@ -47,28 +46,19 @@ LogParseOffsetReset(const char *policy)
 LogOffsetReset
 LogGroupOffsetReset(const char *group)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
-	LogOffsetReset result = LOG_RESET_EARLIEST;
+	char	   *policy = LogCatalogValue("SELECT s.offset_reset FROM logext.group_settings s "
+										 "WHERE s.group_name OPERATOR(pg_catalog.=) $1",
+										 TEXTOID, CStringGetTextDatum(group));
 
-	args[0] = CStringGetTextDatum(group);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	LogCatalogQuery("SELECT s.offset_reset FROM logext.group_settings s "
-					"WHERE s.group_name OPERATOR(pg_catalog.=) $1",
-					1, argtypes, args, 1);
-	if (SPI_processed > 0)
-		result = LogParseOffsetReset(SPI_getvalue(SPI_tuptable->vals[0],
-												  SPI_tuptable->tupdesc, 1));
-	SPI_finish();
-	return result;
+	return policy ? LogParseOffsetReset(policy) : LOG_RESET_EARLIEST;
 }
 
+/* a write of the catalog: $1 is the group, $2 (if policy) the policy */
 typedef struct SettingsWrite
 {
 	const char *sql;
 	const char *group;
-	const char *policy;
+	const char *policy;			/* NULL: the statement takes $1 only */
 } SettingsWrite;
 
 static void
@@ -77,13 +67,13 @@ write_as_owner(void *arg)
 	SettingsWrite *w = (SettingsWrite *) arg;
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		args[2];
-	char		nulls[2] = {' ', w->policy ? ' ' : 'n'};
 
 	args[0] = CStringGetTextDatum(w->group);
 	args[1] = w->policy ? CStringGetTextDatum(w->policy) : (Datum) 0;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(w->sql, 2, argtypes, args, nulls, false, 0) < 0)
+	if (SPI_execute_with_args(w->sql, w->policy ? 2 : 1, argtypes, args, NULL,
+							  false, 0) < 0)
 		elog(ERROR, "logext: could not change logext.group_settings");
 	SPI_finish();
 }
@@ -109,7 +99,7 @@ LogForgetGroupSettings(const char *group)
 {
 	SettingsWrite w = {
 		"DELETE FROM logext.group_settings s "
-		"WHERE s.group_name OPERATOR(pg_catalog.=) $1 AND $2 IS NULL",
+		"WHERE s.group_name OPERATOR(pg_catalog.=) $1",
 		group, NULL
 	};
 

@@ -372,21 +372,33 @@ LogLockLog(int32 log_id, LOCKMODE lockmode)
 char *
 LogLogName(int32 log_id)
 {
-	Oid			argtypes[1] = {INT4OID};
-	Datum		args[1];
+	return LogCatalogValue("SELECT l.log_name FROM logext.logs l "
+						   "WHERE l.log_id OPERATOR(pg_catalog.=) $1",
+						   INT4OID, Int32GetDatum(log_id));
+}
+
+/*
+ * The first column of the first row of a catalog query with one argument
+ * (latest snapshot, SPI connected here), as text palloc'd in the caller's
+ * memory context; NULL if there is no row.
+ */
+char *
+LogCatalogValue(const char *query, Oid argtype, Datum arg)
+{
 	char	   *result = NULL;
 	MemoryContext caller = CurrentMemoryContext;
 
-	args[0] = Int32GetDatum(log_id);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	LogCatalogQuery("SELECT l.log_name FROM logext.logs l "
-				  "WHERE l.log_id OPERATOR(pg_catalog.=) $1",
-				  1, argtypes, args, 1);
+	LogCatalogQuery(query, 1, &argtype, &arg, 1);
 	if (SPI_processed > 0)
-		result = MemoryContextStrdup(caller,
-									 SPI_getvalue(SPI_tuptable->vals[0],
-												  SPI_tuptable->tupdesc, 1));
+	{
+		char	   *value = SPI_getvalue(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1);
+
+		if (value != NULL)
+			result = MemoryContextStrdup(caller, value);
+	}
 	SPI_finish();
 	return result;
 }

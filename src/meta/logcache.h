@@ -52,6 +52,7 @@ extern Relation LogOpenSegment(LogCacheEntry **entry, int partition,
 extern void LogCacheCheckPartition(LogCacheEntry *entry, int partition);
 extern void LogLockLog(int32 log_id, LOCKMODE lockmode);
 extern char *LogLogName(int32 log_id);
+extern char *LogCatalogValue(const char *query, Oid argtype, Datum arg);
 extern char **LogUserLogNames(int *n);
 extern Snapshot LogCatalogSnapshot(void);
 extern int	LogCatalogQuery(const char *query, int nargs, Oid *argtypes,
